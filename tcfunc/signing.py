@@ -1,0 +1,197 @@
+"""Pure signing primitives for Tencent Cloud API 3.0.
+
+This module contains no networking code and reads no clock, environment or
+file: every input is an argument. It imports only the standard library, so a
+gateway or test rig can ``import tcfunc.signing`` without loading attrs or
+urllib3.
+
+Two schemes exist:
+
+* TC3-HMAC-SHA256: a canonical request is hashed into a string to sign, which
+  is signed with a key derived from the secret key, the UTC date and the
+  service (:func:`derive_tc3_key`, :func:`sign_tc3`).
+* v1 (HmacSHA1 / HmacSHA256): the sorted parameters are joined into
+  ``METHOD + host + path + '?' + k=v&...`` and signed with the secret key,
+  the result base64-encoded (:func:`sign_v1`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import threading
+from collections import OrderedDict
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+
+__all__ = [
+    "TC3_ALGORITHM",
+    "V1_SIGN_METHODS",
+    "authorization_header",
+    "canonical_headers",
+    "canonical_request",
+    "credential_scope",
+    "derive_tc3_key",
+    "flatten_params",
+    "sha256_hex",
+    "sign_tc3",
+    "sign_tc3_with_key",
+    "sign_v1",
+    "string_to_sign",
+    "v1_string_to_sign",
+]
+
+TC3_ALGORITHM = "TC3-HMAC-SHA256"
+TC3_TERMINATOR = "tc3_request"
+V1_SIGN_METHODS = {"HmacSHA1": "sha1", "HmacSHA256": "sha256"}
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lower-case hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+# The derived key depends only on (secret key, date, service), so one per day
+# per service suffices; caching it saves three of the four HMACs per request.
+# The cache is bounded and keyed by a digest of the secret, never the secret
+# itself, so a memory dump of the keys reveals nothing usable.
+_KEY_CACHE_SIZE = 64
+_key_cache: OrderedDict[Tuple[bytes, str, str], bytes] = OrderedDict()
+_key_cache_lock = threading.Lock()
+
+
+def _derive(secret_key: str, date: str, service: str) -> bytes:
+    k_date = hmac.digest(("TC3" + secret_key).encode("utf-8"), date.encode("utf-8"), "sha256")
+    k_service = hmac.digest(k_date, service.encode("utf-8"), "sha256")
+    return hmac.digest(k_service, TC3_TERMINATOR.encode(), "sha256")
+
+
+def derive_tc3_key(secret_key: str, date: str, service: str) -> bytes:
+    """The TC3 signing key for ``date`` (``YYYY-MM-DD``, UTC) and ``service``.
+
+    Results are kept in a small, thread-safe LRU cache; the value is the same
+    with or without it.
+    """
+    cache_key = (hashlib.sha256(secret_key.encode("utf-8")).digest(), date, service)
+    with _key_cache_lock:
+        found = _key_cache.get(cache_key)
+        if found is not None:
+            _key_cache.move_to_end(cache_key)
+            return found
+    derived = _derive(secret_key, date, service)
+    with _key_cache_lock:
+        _key_cache[cache_key] = derived
+        if len(_key_cache) > _KEY_CACHE_SIZE:
+            _key_cache.popitem(last=False)
+    return derived
+
+
+def sign_tc3_with_key(signing_key: bytes, string_to_sign: str) -> str:
+    """Hex HMAC-SHA256 of ``string_to_sign`` under an already derived key."""
+    return hmac.new(signing_key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def sign_tc3(secret_key: str, date: str, service: str, string_to_sign: str) -> str:
+    """TC3-HMAC-SHA256 signature, hex; the contract of the official ``Sign.sign_tc3``."""
+    return sign_tc3_with_key(derive_tc3_key(secret_key, date, service), string_to_sign)
+
+
+def sign_v1(secret_key: str, sign_str: str, sign_method: str) -> str:
+    """v1 signature, base64; the contract of the official ``Sign.sign``.
+
+    Raises:
+        ValueError: ``sign_method`` is neither ``HmacSHA1`` nor ``HmacSHA256``.
+            (Kept a standard-library error so this module stays dependency
+            free; :func:`tcfunc.prepare_request` validates the method first.)
+    """
+    digest_name = V1_SIGN_METHODS.get(sign_method)
+    if digest_name is None:
+        raise ValueError("sign_method must be HmacSHA1 or HmacSHA256")
+    mac = hmac.digest(secret_key.encode("utf-8"), sign_str.encode("utf-8"), digest_name)
+    return base64.b64encode(mac).decode("ascii")
+
+
+def canonical_headers(headers: Iterable[Tuple[str, str]]) -> Tuple[str, str]:
+    """``(canonical_headers, signed_headers)`` for the given (name, value) pairs.
+
+    Names and values are lower-cased and trimmed, as the TC3 documentation
+    specifies, and sorted by name.
+    """
+    pairs = sorted((name.strip().lower(), value.strip().lower()) for name, value in headers)
+    canonical = "".join(f"{name}:{value}\n" for name, value in pairs)
+    signed = ";".join(name for name, _ in pairs)
+    return canonical, signed
+
+
+def canonical_request(
+    method: str,
+    path: str,
+    query: str,
+    canonical_header_block: str,
+    signed_headers: str,
+    payload_hash: str,
+) -> str:
+    """The TC3 canonical request: six lines joined by ``\\n``."""
+    return f"{method}\n{path}\n{query}\n{canonical_header_block}\n{signed_headers}\n{payload_hash}"
+
+
+def credential_scope(date: str, service: str) -> str:
+    """``date/service/tc3_request``."""
+    return f"{date}/{service}/{TC3_TERMINATOR}"
+
+
+def string_to_sign(timestamp: int, scope: str, canonical_request_text: str) -> str:
+    """The TC3 string to sign for a canonical request."""
+    digest = sha256_hex(canonical_request_text.encode("utf-8"))
+    return f"{TC3_ALGORITHM}\n{timestamp}\n{scope}\n{digest}"
+
+
+def authorization_header(secret_id: str, scope: str, signed_headers: str, signature: str) -> str:
+    """The TC3 ``Authorization`` header value."""
+    return (
+        f"{TC3_ALGORITHM} Credential={secret_id}/{scope}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}"
+    )
+
+
+def flatten_params(params: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """Flatten nested params into the dotted form GET and v1 requests carry.
+
+    ``{"Filters": [{"Name": "zone", "Values": ["a", "b"]}]}`` becomes
+    ``{"Filters.0.Name": "zone", "Filters.0.Values.0": "a", "Filters.0.Values.1": "b"}``.
+    ``None`` values are dropped, as the official SDK drops them; scalars are
+    kept as they are (the caller decides how to render them).
+    """
+    out: Dict[str, Any] = {}
+    if params is None:
+        return out
+    stack: list[Tuple[str, Any]] = [(str(k), v) for k, v in params.items()]
+    stack.reverse()
+    # Iterative depth-first walk keeps the official SDK's key order and cannot
+    # hit the recursion limit on adversarial input.
+    while stack:
+        prefix, value = stack.pop()
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            children = [(f"{prefix}.{k}", v) for k, v in value.items()]
+        elif isinstance(value, (list, tuple)):
+            children = [(f"{prefix}.{i}", v) for i, v in enumerate(value)]
+        else:
+            out[prefix] = value
+            continue
+        children.reverse()
+        stack.extend(children)
+    return out
+
+
+def v1_string_to_sign(method: str, host: str, path: str, params: Mapping[str, Any]) -> str:
+    """The v1 string to sign: ``METHOD host path ? k=v&...`` over sorted params.
+
+    Underscores in names become dots in the signed string only (the official
+    SDK and the server both do this); values are rendered with ``str()`` and
+    are not URL-encoded.
+    """
+    renamed = {k.replace("_", "."): v for k, v in params.items()}
+    joined = "&".join(f"{k}={renamed[k]}" for k in sorted(renamed))
+    return f"{method}{host}{path}?{joined}"
