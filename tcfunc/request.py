@@ -156,6 +156,10 @@ def _check_text(name: str, value: Any, *, allow_empty: bool = False) -> str:
         fail("ClientError", f"{name} must not be empty")
     if CONTROL_CHARS.search(value):
         fail("ClientError", f"{name} must not contain control characters (CR, LF, ...)")
+    if not value.isascii():
+        # These travel in headers (TC3) and in the signed v1 string; the API's
+        # names are all ASCII, and anything else would be mangled on the wire.
+        fail("ClientError", f"{name} must be ASCII, got {value!r}")
     return value
 
 
@@ -173,6 +177,12 @@ def _check_headers(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
         if CONTROL_CHARS.search(value):
             # The value may be a secret; name the header, never echo the value.
             fail("ClientError", f"header {name} must not contain control characters (CR, LF, ...)")
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            fail(
+                "ClientError", f"header {name} must be Latin-1 text (HTTP headers cannot carry it)"
+            )
         out[name] = value
     return out
 
@@ -229,6 +239,16 @@ def _flat_form(params: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
         if isinstance(value, float) and not math.isfinite(value):
             fail("ClientError", f"param {key} is not a finite number")
     return flat
+
+
+def _urlencode(flat: Mapping[str, Any]) -> str:
+    try:
+        return urlencode(flat)
+    except UnicodeEncodeError:
+        # Lone surrogates cannot be UTF-8 encoded; JSON can escape them, a query cannot.
+        raise TencentCloudSDKException(
+            "ClientError", "params contain text that cannot be encoded as UTF-8"
+        ) from None
 
 
 def _multipart(params: Mapping[str, Any], options: RequestOptions) -> Tuple[bytes, str]:
@@ -440,7 +460,7 @@ def _build_tc3(
         body, content_type = _multipart(params or {}, opts)
     elif method == "GET":
         content_type = FORM_TYPE
-        query = urlencode(_flat_form(params))
+        query = _urlencode(_flat_form(params))
         body = b""
         if len(query) > GET_QUERY_LIMIT:
             fail(
@@ -532,7 +552,7 @@ def _build_v1(
     flat["Language"] = profile.language
     to_sign = signing.v1_string_to_sign(method, endpoint, "/", flat)
     flat["Signature"] = signing.sign_v1(cred.secret_key, to_sign, profile.signMethod)
-    encoded = urlencode(flat)
+    encoded = _urlencode(flat)
 
     computed = {"Content-Type": FORM_TYPE}
     send_host = endpoint

@@ -1,0 +1,155 @@
+"""prepare_request refuses bad input before building anything, without echoing secrets."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import attrs
+import pytest
+
+import tcfunc
+from tcfunc import TencentCloudSDKException
+
+SECRET_KEY = "SuperSecretKeyValue0123"
+TOKEN = "SessionTokenValue0456"
+CRED = tcfunc.Credential("AKIDrefusal0001", SECRET_KEY, TOKEN)
+
+
+def _call(**overrides: Any) -> tcfunc.PreparedRequest:
+    kwargs: Dict[str, Any] = {
+        "action": "DescribeInstances",
+        "params": {"Limit": 1},
+        "service": "cvm",
+        "version": "2017-03-12",
+        "region": "ap-guangzhou",
+        "credential": CRED,
+        "timestamp": 1_700_000_000,
+    }
+    kwargs.update(overrides)
+    action = kwargs.pop("action")
+    params = kwargs.pop("params")
+    return tcfunc.prepare_request(action, params, **kwargs)
+
+
+GET = tcfunc.ClientProfile(httpProfile=tcfunc.HttpProfile(reqMethod="GET"))
+V1 = tcfunc.ClientProfile(signMethod="HmacSHA256")
+
+REFUSALS = {
+    "CR in action": ({"action": "Describe\rInstances"}, "action"),
+    "LF in region": ({"region": "ap-guangzhou\nX-Evil: 1"}, "region"),
+    "NUL in version": ({"version": "2017\x00"}, "version"),
+    "LF in service": ({"service": "cvm\n"}, "service"),
+    "bad header name": ({"headers": {"X-Bad Name": "v"}}, "header name"),
+    "CRLF in header value": ({"headers": {"X-Trace": "a\r\nInjected: 1"}}, "X-Trace"),
+    "non-latin-1 header": ({"headers": {"X-Trace": "\u4e2d"}}, "X-Trace"),
+    "empty action": ({"action": ""}, "action"),
+    "multipart with GET": (
+        {"profile": GET, "options": {"IsMultipart": True}},
+        "multipart",
+    ),
+    "multipart with v1": ({"profile": V1, "options": {"IsMultipart": True}}, "TC3"),
+    "octet-stream with v1": (
+        {"profile": V1, "params": None, "options": {"IsOctetStream": True, "body": b"x"}},
+        "TC3",
+    ),
+    "octet-stream without body": ({"params": None, "options": {"IsOctetStream": True}}, "body"),
+    "not JSON-serialisable": ({"params": {"A": object()}}, "JSON"),
+    "NaN": ({"params": {"A": float("nan")}}, "JSON"),
+    "GET query over 32 KB": ({"profile": GET, "params": {"A": "x" * 33_000}}, "32 KB"),
+    "v1 body over 1 MB": ({"profile": V1, "params": {"A": "x" * 1_100_000}}, "1 MB"),
+    "TC3 body over 10 MB": ({"params": {"A": "x" * (10 * 1024 * 1024)}}, "10 MB"),
+    "params not a dict": ({"params": ["a"]}, "dict"),
+    "bytes in a GET param": ({"profile": GET, "params": {"A": b"x"}}, "bytes"),
+    "lone surrogate in GET": ({"profile": GET, "params": {"A": "\ud800"}}, "UTF-8"),
+    "unknown option": ({"options": {"Bogus": True}}, "Bogus"),
+    "negative timestamp": ({"timestamp": -1}, "timestamp"),
+    "bad host override": ({"host": "https://evil/"}, "host"),
+}
+
+
+@pytest.mark.parametrize("overrides,needle", REFUSALS.values(), ids=list(REFUSALS))
+def test_refusal_is_a_client_error_without_secrets(overrides: Dict[str, Any], needle: str) -> None:
+    """Each refusal raises ClientError naming the problem; the key and token never appear."""
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _call(**overrides)
+    exc = excinfo.value
+    assert exc.get_code() == "ClientError"
+    assert needle in (exc.get_message() or "")
+    for text in (str(exc), repr(exc)):
+        assert SECRET_KEY not in text
+        assert TOKEN not in text
+
+
+def test_caller_headers_are_never_mutated_and_lose_to_signed_ones() -> None:
+    """The caller's dict is untouched; a caller's Host or Authorization cannot override signing."""
+    headers = {"X-TC-TraceId": "trace-1", "host": "evil.example.com", "Authorization": "x"}
+    before = dict(headers)
+    prepared = _call(headers=headers)
+    assert headers == before
+    assert prepared.headers["X-TC-TraceId"] == "trace-1"
+    assert prepared.headers["Host"] == "cvm.tencentcloudapi.com"
+    assert "host" not in prepared.headers
+    assert prepared.headers["Authorization"].startswith("TC3-HMAC-SHA256 ")
+
+
+def test_same_inputs_give_identical_bytes() -> None:
+    """With timestamp and nonce given, building twice gives equal values, including multipart."""
+    for overrides in ({}, {"profile": V1, "nonce": 9}, {"options": {"IsMultipart": True}}):
+        assert _call(**overrides) == _call(**overrides)
+
+
+def test_region_is_omitted_when_empty_and_date_is_utc() -> None:
+    """An empty region sends no X-TC-Region; the scope date is the UTC date of the timestamp."""
+    prepared = _call(region="", timestamp=1_704_067_199)  # 2023-12-31T23:59:59Z
+    assert "X-TC-Region" not in prepared.headers
+    assert "/2023-12-31/cvm/" in prepared.headers["Authorization"]
+
+
+def test_request_client_header_and_endpoint_overrides() -> None:
+    """X-TC-RequestClient is tcfunc/<version>[; custom]; endpoint and apigw route the request."""
+    profile = tcfunc.ClientProfile(
+        request_client="MyApp-1.0",
+        httpProfile=tcfunc.HttpProfile(
+            endpoint="cvm.ap-beijing.tencentcloudapi.com", apigw_endpoint="gw.example.com"
+        ),
+    )
+    prepared = _call(profile=profile)
+    assert prepared.headers["X-TC-RequestClient"] == f"tcfunc/{tcfunc.__version__}; MyApp-1.0"
+    assert prepared.url == "https://gw.example.com/"
+    assert prepared.headers["Host"] == "gw.example.com"
+    # Signed for the service endpoint, as the official SDK does behind a gateway.
+    assert tcfunc.verify_request(
+        "POST",
+        prepared.url,
+        {**prepared.headers, "Host": "cvm.ap-beijing.tencentcloudapi.com"},
+        prepared.body,
+        lookup_secret=lambda _sid: tcfunc.Credential("AKIDrefusal0001", SECRET_KEY, TOKEN),
+        now=1_700_000_000,
+    )
+    rooted = attrs.evolve(
+        tcfunc.ClientProfile(),
+        httpProfile=tcfunc.HttpProfile(rootDomain="internal.tencentcloudapi.com"),
+    )
+    assert _call(profile=rooted).url == "https://cvm.internal.tencentcloudapi.com/"
+
+
+def test_provider_credentials_are_snapshotted() -> None:
+    """A provider is asked once; a provider with nothing is InvalidCredential."""
+
+    class Provider:
+        calls = 0
+
+        def get_credential(self) -> tcfunc.Credential:
+            Provider.calls += 1
+            return CRED
+
+    assert _call(credential=Provider()).headers["X-TC-Token"] == TOKEN
+    assert Provider.calls == 1
+
+    class Empty:
+        def get_credential(self) -> None:
+            return None
+
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _call(credential=Empty())
+    assert excinfo.value.get_code() == "InvalidCredential"

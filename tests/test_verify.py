@@ -1,0 +1,301 @@
+"""verify_request: accepts what prepare_request signs, rejects every tamper, never crashes."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Union
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import tcfunc
+from tcfunc import TencentCloudSDKException
+from tests.test_request_differential import requests
+
+SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _wire_headers(prepared: tcfunc.PreparedRequest) -> Dict[str, str]:
+    headers = dict(prepared.headers)
+    # v1 requests carry no Host in the prepared headers; the HTTP client adds it.
+    headers.setdefault("Host", prepared.url.split("/")[2])
+    return headers
+
+
+def _lookup_for(cred: tcfunc.Credential, *, with_token: bool = False) -> Any:
+    def lookup(secret_id: str) -> Union[str, tcfunc.Credential, None]:
+        if secret_id != cred.secret_id:
+            return None
+        return cred if with_token else cred.secret_key
+
+    return lookup
+
+
+def _verify(prepared: tcfunc.PreparedRequest, case: Dict[str, Any], **kw: Any) -> Any:
+    kw.setdefault("lookup_secret", _lookup_for(case["credential"]))
+    kw.setdefault("now", case["timestamp"])
+    return tcfunc.verify_request(
+        prepared.method,
+        kw.pop("url", prepared.url),
+        kw.pop("headers", _wire_headers(prepared)),
+        kw.pop("body", prepared.body),
+        **kw,
+    )
+
+
+def _code(excinfo: pytest.ExceptionInfo[TencentCloudSDKException]) -> Optional[str]:
+    return excinfo.value.get_code()
+
+
+@SETTINGS
+@given(requests())
+def test_round_trip_accepts_every_generated_request(case: Dict[str, Any]) -> None:
+    """Whatever prepare_request signs, verify_request accepts, recovering the request's identity."""
+    prepared = tcfunc.prepare_request(**case)
+    verified = _verify(
+        prepared, case, lookup_secret=_lookup_for(case["credential"], with_token=True)
+    )
+    assert verified.secret_id == case["credential"].secret_id
+    assert verified.action == case["action"]
+    assert verified.version == case["version"]
+    assert verified.region == (case["region"] or None)
+    if case["profile"].signMethod == "TC3-HMAC-SHA256":
+        assert verified.service == case["service"]
+    if case["profile"].httpProfile.reqMethod == "POST" and case["profile"].signMethod.startswith(
+        "TC3"
+    ):
+        assert verified.params == case["params"]
+
+
+@SETTINGS
+@given(requests(), st.data())
+def test_any_single_byte_tamper_is_rejected(case: Dict[str, Any], data: st.DataObject) -> None:
+    """Flipping one byte of the signed body or query makes the signature fail."""
+    prepared = tcfunc.prepare_request(**case)
+    if prepared.body:
+        i = data.draw(st.integers(0, len(prepared.body) - 1))
+        body = bytearray(prepared.body)
+        body[i] ^= data.draw(st.integers(1, 255))
+        kwargs: Dict[str, Any] = {"body": bytes(body)}
+    elif "?" in prepared.url:
+        base, query = prepared.url.split("?", 1)
+        i = data.draw(st.integers(0, len(query) - 1))
+        swap = "Z" if query[i] != "Z" else "Y"
+        kwargs = {"url": f"{base}?{query[:i]}{swap}{query[i + 1 :]}"}
+    else:
+        return
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, **kwargs)
+    assert _code(excinfo) in {
+        "AuthFailure.SignatureFailure",
+        "InvalidParameter",
+        "MissingParameter",
+        "AuthFailure.InvalidAuthorization",
+        "AuthFailure.SignatureExpire",
+        "AuthFailure.SecretIdNotFound",
+    }
+
+
+@SETTINGS
+@given(requests())
+def test_wrong_key_and_changed_host_are_signature_failures(case: Dict[str, Any]) -> None:
+    """A wrong secret key, or a request replayed to another host, fails the signature."""
+    prepared = tcfunc.prepare_request(**case)
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, lookup_secret=lambda _sid: "not-the-key")
+    assert _code(excinfo) == "AuthFailure.SignatureFailure"
+    headers = _wire_headers(prepared)
+    headers["Host"] = "evil.example.com"
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, headers=headers)
+    assert _code(excinfo) == "AuthFailure.SignatureFailure"
+
+
+@SETTINGS
+@given(requests(), st.integers(301, 10**6), st.sampled_from([-1, 1]))
+def test_timestamp_outside_the_window_is_expired(
+    case: Dict[str, Any], skew: int, sign: int
+) -> None:
+    """A request older or newer than max_skew seconds is AuthFailure.SignatureExpire."""
+    prepared = tcfunc.prepare_request(**case)
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, now=case["timestamp"] + sign * skew)
+    assert _code(excinfo) == "AuthFailure.SignatureExpire"
+    assert _verify(prepared, case, now=case["timestamp"] + sign * 300).action == case["action"]
+
+
+def _signed(sign_method: str = "TC3-HMAC-SHA256", token: Optional[str] = None) -> Any:
+    cred = tcfunc.Credential("AKIDverify0001", "verify-key", token)
+    case = {
+        "action": "DescribeInstances",
+        "params": {"Limit": 1},
+        "service": "cvm",
+        "version": "2017-03-12",
+        "region": "ap-guangzhou",
+        "credential": cred,
+        "profile": tcfunc.ClientProfile(signMethod=sign_method),
+        "timestamp": 1_700_000_000,
+        "nonce": 42,
+    }
+    return tcfunc.prepare_request(**case), case
+
+
+@pytest.mark.parametrize("sign_method", ["TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256"])
+def test_unknown_secret_id_is_secret_id_not_found(sign_method: str) -> None:
+    """An unknown SecretId is AuthFailure.SecretIdNotFound."""
+    prepared, case = _signed(sign_method)
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, lookup_secret=lambda _sid: None)
+    assert _code(excinfo) == "AuthFailure.SecretIdNotFound"
+
+
+@pytest.mark.parametrize("sign_method", ["TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256"])
+def test_token_must_match_the_registered_one(sign_method: str) -> None:
+    """A credential registered with a token accepts only requests carrying that token."""
+    registered = tcfunc.Credential("AKIDverify0001", "verify-key", "right-token")
+    for sent_token, ok in (("right-token", True), ("wrong-token", False), (None, False)):
+        prepared, case = _signed(sign_method, sent_token)
+        if ok:
+            assert (
+                _verify(prepared, case, lookup_secret=lambda _sid: registered).token == sent_token
+            )
+            continue
+        with pytest.raises(TencentCloudSDKException) as excinfo:
+            _verify(prepared, case, lookup_secret=lambda _sid: registered)
+        assert _code(excinfo) == "AuthFailure.TokenFailure"
+
+
+def test_malformed_authorization_and_missing_headers() -> None:
+    """Malformed Authorization is InvalidAuthorization; a missing action is MissingParameter."""
+    prepared, case = _signed()
+    headers = _wire_headers(prepared)
+    headers["Authorization"] = "TC3-HMAC-SHA256 Credential=garbage"
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, headers=headers)
+    assert _code(excinfo) == "AuthFailure.InvalidAuthorization"
+    headers = _wire_headers(prepared)
+    del headers["X-TC-Action"]
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, headers=headers)
+    assert _code(excinfo) == "MissingParameter"
+    headers = _wire_headers(prepared)
+    headers["Authorization"] = "SKIP"
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, headers=headers)
+    assert _code(excinfo) == "AuthFailure.InvalidAuthorization"
+
+
+def test_parse_request_reads_unsigned_requests() -> None:
+    """parse_request reads an Authorization: SKIP request without any secret."""
+    prepared = tcfunc.prepare_request(
+        "AssumeRoleWithWebIdentity",
+        {"RoleArn": "qcs::cam::uin/1:roleName/r"},
+        service="sts",
+        version="2018-08-13",
+        region="ap-guangzhou",
+        credential=tcfunc.Credential("unused", "unused"),
+        options={"SkipSign": True},
+        timestamp=1,
+    )
+    parsed = tcfunc.parse_request(prepared.method, prepared.url, prepared.headers, prepared.body)
+    assert parsed.secret_id is None
+    assert parsed.service == "sts"
+    assert parsed.params == {"RoleArn": "qcs::cam::uin/1:roleName/r"}
+
+
+def test_multipart_and_octet_stream_round_trip() -> None:
+    """Multipart and octet-stream bodies verify and their params come back."""
+    cred = tcfunc.Credential("AKIDverify0001", "verify-key")
+    common = {
+        "service": "ocr",
+        "version": "2018-11-19",
+        "region": "ap-guangzhou",
+        "credential": cred,
+        "timestamp": 1_700_000_000,
+    }
+    multipart = tcfunc.prepare_request(
+        "Upload",
+        {"File": b"\x00\x01binary", "Name": "n", "Count": 3, "Tags": ["a", "b"]},
+        options={"IsMultipart": True, "BinaryParams": ["File"]},
+        **common,
+    )
+    verified = tcfunc.verify_request(
+        multipart.method,
+        multipart.url,
+        multipart.headers,
+        multipart.body,
+        lookup_secret=lambda _sid: "verify-key",
+        now=1_700_000_000,
+    )
+    assert verified.params == {
+        "File": b"\x00\x01binary",
+        "Name": "n",
+        "Count": "3",
+        "Tags": ["a", "b"],
+    }
+    octet = tcfunc.prepare_request(
+        "Put", None, options=tcfunc.RequestOptions(octet_stream=True, body=b"\xff" * 100), **common
+    )
+    verified = tcfunc.verify_request(
+        octet.method,
+        octet.url,
+        octet.headers,
+        octet.body,
+        lookup_secret=lambda _sid: "verify-key",
+        now=1_700_000_000,
+    )
+    assert verified.body == b"\xff" * 100
+    assert verified.params == {}
+
+
+HEADER_NAMES = st.sampled_from(
+    [
+        "Authorization",
+        "Host",
+        "Content-Type",
+        "X-TC-Action",
+        "X-TC-Version",
+        "X-TC-Timestamp",
+        "X-TC-Token",
+        "X-TC-Content-SHA256",
+        "X-Other",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["GET", "POST", "PUT", "get", ""]),
+    st.one_of(st.text(max_size=80), st.just("/?Action=A&Signature=x&SecretId=AKIDverify0001")),
+    st.dictionaries(HEADER_NAMES, st.text(max_size=120), max_size=8),
+    st.binary(max_size=300),
+)
+def test_fuzzed_input_raises_only_sdk_errors(
+    method: str, url: str, headers: Dict[str, str], body: bytes
+) -> None:
+    """Arbitrary methods, URLs, headers and bodies raise nothing but TencentCloudSDKException."""
+    try:
+        tcfunc.verify_request(
+            method, url, headers, body, lookup_secret=lambda _sid: "verify-key", now=0
+        )
+    except TencentCloudSDKException as exc:
+        assert exc.get_code()
+    try:
+        tcfunc.parse_request(method, url, headers, body)
+    except TencentCloudSDKException as exc:
+        assert exc.get_code()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_fuzzed_signed_requests_raise_only_sdk_errors(data: st.DataObject) -> None:
+    """Signed requests with mangled headers still only raise TencentCloudSDKException."""
+    prepared, case = _signed(data.draw(st.sampled_from(["TC3-HMAC-SHA256", "HmacSHA256"])))
+    headers = _wire_headers(prepared)
+    name = data.draw(st.sampled_from(sorted(headers)))
+    headers[name] = data.draw(st.text(max_size=200))
+    body = data.draw(st.one_of(st.just(prepared.body), st.binary(max_size=200)))
+    try:
+        _verify(prepared, case, headers=headers, body=body)
+    except TencentCloudSDKException as exc:
+        assert exc.get_code()
