@@ -23,6 +23,7 @@ import re
 import secrets
 import sys
 import time
+from collections import abc
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple, Union
@@ -60,6 +61,7 @@ OCTET_TYPE = "application/octet-stream"
 SDK_REQUEST_CLIENT = f"tcfunc/{__version__}"
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_SIGNED_HEADERS = "content-type;host"
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -149,6 +151,16 @@ def request_client_header(profile: ClientProfile) -> str:
     return SDK_REQUEST_CLIENT
 
 
+# Names seen valid before skip re-validation: a client sends the same action,
+# service, version and region thousands of times. Bounded; cleared when full.
+_VALID_NAMES: Dict[Tuple[Any, ...], None] = {}
+_VALID_HEADER_NAMES: Dict[str, None] = {}
+_CACHE_LIMIT = 4096
+# Printable Latin-1 only: no C0/C1 controls (CR, LF, NUL, ...), nothing that
+# http.client would fail to encode.
+_BAD_HEADER_VALUE = re.compile(r"[^\x20-\x7e\xa0-\xff]")
+
+
 def _check_text(name: str, value: Any, *, allow_empty: bool = False) -> str:
     if not isinstance(value, str):
         fail("ClientError", f"{name} must be a string, got {type(value).__name__}")
@@ -163,25 +175,41 @@ def _check_text(name: str, value: Any, *, allow_empty: bool = False) -> str:
     return value
 
 
+def _check_names(action: Any, service: Any, version: Any, region: Any) -> None:
+    _check_text("action", action)
+    _check_text("service", service)
+    if not _SERVICE.match(service):
+        fail(
+            "ClientError",
+            f"service must be a lower-case service name such as 'cvm', got {service!r}",
+        )
+    _check_text("version", version)
+    _check_text("region", region, allow_empty=True)
+
+
 def _check_headers(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
-    if headers is None:
+    if not headers:
+        if headers is not None and not isinstance(headers, abc.Mapping):
+            fail("ClientError", "headers must be a dict of str to str")
         return {}
-    if not isinstance(headers, Mapping):
+    if type(headers) is not dict and not isinstance(headers, abc.Mapping):
         fail("ClientError", "headers must be a dict of str to str")
     out: Dict[str, str] = {}
     for name, value in headers.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
-            fail("ClientError", f"header name {name!r} is not a valid HTTP token")
+        if name not in _VALID_HEADER_NAMES:
+            if not isinstance(name, str) or not _HEADER_NAME.match(name):
+                fail("ClientError", f"header name {name!r} is not a valid HTTP token")
+            if len(_VALID_HEADER_NAMES) >= _CACHE_LIMIT:
+                _VALID_HEADER_NAMES.clear()
+            _VALID_HEADER_NAMES[name] = None
         if not isinstance(value, str):
             fail("ClientError", f"header {name} must have a str value")
-        if CONTROL_CHARS.search(value):
+        if _BAD_HEADER_VALUE.search(value):
             # The value may be a secret; name the header, never echo the value.
-            fail("ClientError", f"header {name} must not contain control characters (CR, LF, ...)")
-        try:
-            value.encode("latin-1")
-        except UnicodeEncodeError:
             fail(
-                "ClientError", f"header {name} must be Latin-1 text (HTTP headers cannot carry it)"
+                "ClientError",
+                f"header {name} must be printable Latin-1 text: no control characters "
+                "(CR, LF, ...) and nothing HTTP headers cannot carry",
             )
         out[name] = value
     return out
@@ -199,15 +227,32 @@ def _snapshot(credential: Union[Credential, CredentialProvider]) -> Credential:
     return snap
 
 
+_DAY = 86400
+_date_cache: Dict[int, str] = {}
+
+
 def _utc_date(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
+    # strftime costs as much as the signature itself; dates repeat all day.
+    day = timestamp // _DAY
+    date = _date_cache.get(day)
+    if date is None:
+        if len(_date_cache) >= 64:
+            _date_cache.clear()
+        date = datetime.fromtimestamp(day * _DAY, tz=timezone.utc).strftime("%Y-%m-%d")
+        _date_cache[day] = date
+    return date
+
+
+# One encoder, built once: json.dumps builds a new JSONEncoder on every call
+# whenever any option differs from the defaults (allow_nan here). Default
+# separators and ensure_ascii, exactly as the official SDK's json.dumps(params);
+# allow_nan=False refuses NaN and Infinity, which are not JSON.
+_JSON = json.JSONEncoder(allow_nan=False)
 
 
 def _json_body(params: Any) -> bytes:
     try:
-        # Default separators and ensure_ascii, exactly as the official SDK's
-        # json.dumps(params); allow_nan=False refuses what is not JSON.
-        return json.dumps(params, allow_nan=False).encode("ascii")
+        return _JSON.encode(params).encode("ascii")
     except RecursionError:
         raise TencentCloudSDKException(
             "ClientError", "params are nested too deeply to serialise"
@@ -349,23 +394,22 @@ def prepare_request(
             provider has no credential.
     """
     profile = _DEFAULT_PROFILE if profile is None else profile
-    opts = RequestOptions.coerce(options)
-    action = _check_text("action", action)
+    opts = _NO_OPTIONS if options is None else RequestOptions.coerce(options)
+    if region is None:
+        region = ""
+    names = (action, service, version, region)
+    if names not in _VALID_NAMES:
+        _check_names(action, service, version, region)
+        if len(_VALID_NAMES) >= _CACHE_LIMIT:
+            _VALID_NAMES.clear()
+        _VALID_NAMES[names] = None
     action = action[0].upper() + action[1:]
-    _check_text("service", service)
-    if not _SERVICE.match(service):
-        fail(
-            "ClientError",
-            f"service must be a lower-case service name such as 'cvm', got {service!r}",
-        )
-    _check_text("version", version)
-    region = _check_text("region", region, allow_empty=True) if region is not None else ""
     extra_headers = _check_headers(headers)
     if timestamp is None:
         timestamp = int(time.time())
-    elif isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp < 0:
+    elif type(timestamp) is not int or timestamp < 0:
         fail("ClientError", "timestamp must be a non-negative integer (Unix seconds)")
-    if params is not None and not isinstance(params, Mapping):
+    if params is not None and type(params) is not dict and not isinstance(params, abc.Mapping):
         fail("ClientError", f"params must be a dict, got {type(params).__name__}")
 
     http = profile.httpProfile
@@ -427,10 +471,28 @@ def prepare_request(
     return prepared
 
 
+# Headers the request builder owns; a caller's header with one of these names
+# (any case) is dropped rather than allowed to contradict the signature.
+_RESERVED = frozenset(
+    (
+        "content-type",
+        "host",
+        "authorization",
+        "x-tc-action",
+        "x-tc-requestclient",
+        "x-tc-timestamp",
+        "x-tc-version",
+        "x-tc-content-sha256",
+        "x-tc-region",
+        "x-tc-token",
+        "x-tc-language",
+    )
+)
+
+
 def _merge(extra: Dict[str, str], computed: Dict[str, str]) -> Mapping[str, str]:
     if extra:
-        taken = {name.lower() for name in computed}
-        merged = {k: v for k, v in extra.items() if k.lower() not in taken}
+        merged = {k: v for k, v in extra.items() if k.lower() not in _RESERVED}
         merged.update(computed)
         computed = merged
     return MappingProxyType(computed)
@@ -494,17 +556,17 @@ def _build_tc3(
     else:
         date = _utc_date(timestamp)
         payload_hash = signing.sha256_hex(b"UNSIGNED-PAYLOAD" if unsigned else body)
-        header_block, signed_headers = signing.canonical_headers(
-            (("content-type", content_type), ("host", endpoint))
-        )
+        # The official SDK signs exactly these two headers; building their
+        # canonical block inline skips the generic sort (this is the hot path).
+        header_block = f"content-type:{content_type.lower()}\nhost:{endpoint.lower()}\n"
         canonical = signing.canonical_request(
-            method, "/", query, header_block, signed_headers, payload_hash
+            method, "/", query, header_block, _SIGNED_HEADERS, payload_hash
         )
         scope = signing.credential_scope(date, service)
         to_sign = signing.string_to_sign(timestamp, scope, canonical)
         signature = signing.sign_tc3(cred.secret_key, date, service, to_sign)
         computed["Authorization"] = signing.authorization_header(
-            cred.secret_id, scope, signed_headers, signature
+            cred.secret_id, scope, _SIGNED_HEADERS, signature
         )
 
     send_host = endpoint

@@ -21,7 +21,6 @@ import base64
 import hashlib
 import hmac
 import threading
-from collections import OrderedDict
 from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
 
 __all__ = [
@@ -53,10 +52,10 @@ def sha256_hex(data: bytes) -> str:
 
 # The derived key depends only on (secret key, date, service), so one per day
 # per service suffices; caching it saves three of the four HMACs per request.
-# The cache is bounded and keyed by a digest of the secret, never the secret
-# itself, so a memory dump of the keys reveals nothing usable.
+# Reads are lock-free (a dict lookup is atomic); writes take the lock and the
+# cache is simply emptied when full, which is rare and cheap to refill.
 _KEY_CACHE_SIZE = 64
-_key_cache: OrderedDict[Tuple[bytes, str, str], bytes] = OrderedDict()
+_key_cache: Dict[Tuple[str, str, str], bytes] = {}
 _key_cache_lock = threading.Lock()
 
 
@@ -69,26 +68,24 @@ def _derive(secret_key: str, date: str, service: str) -> bytes:
 def derive_tc3_key(secret_key: str, date: str, service: str) -> bytes:
     """The TC3 signing key for ``date`` (``YYYY-MM-DD``, UTC) and ``service``.
 
-    Results are kept in a small, thread-safe LRU cache; the value is the same
-    with or without it.
+    Results are kept in a small, thread-safe, bounded cache; the value is the
+    same with or without it.
     """
-    cache_key = (hashlib.sha256(secret_key.encode("utf-8")).digest(), date, service)
-    with _key_cache_lock:
-        found = _key_cache.get(cache_key)
-        if found is not None:
-            _key_cache.move_to_end(cache_key)
-            return found
+    cache_key = (secret_key, date, service)
+    found = _key_cache.get(cache_key)
+    if found is not None:
+        return found
     derived = _derive(secret_key, date, service)
     with _key_cache_lock:
+        if len(_key_cache) >= _KEY_CACHE_SIZE:
+            _key_cache.clear()
         _key_cache[cache_key] = derived
-        if len(_key_cache) > _KEY_CACHE_SIZE:
-            _key_cache.popitem(last=False)
     return derived
 
 
 def sign_tc3_with_key(signing_key: bytes, string_to_sign: str) -> str:
     """Hex HMAC-SHA256 of ``string_to_sign`` under an already derived key."""
-    return hmac.new(signing_key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(signing_key, string_to_sign.encode("utf-8"), "sha256").hex()
 
 
 def sign_tc3(secret_key: str, date: str, service: str, string_to_sign: str) -> str:
