@@ -1,19 +1,52 @@
-"""Retry policies as values: :class:`NoopRetryer` and :class:`StandardRetryer`."""
+"""Retry policies as values: :class:`NoopRetryer` and :class:`StandardRetryer`.
+
+What is retried (:func:`is_retryable`):
+
+- ``ServerNetworkError`` (HTTP 5xx) and rate limiting (``RequestLimitExceeded``
+  and its sub-codes): the server refused or failed the request, so sending it
+  again is safe.
+- ``ClientNetworkError`` raised *before the request could reach the server*
+  (DNS failure, connection refused or timed out, TLS handshake, proxy
+  unreachable): always, since nothing was sent.
+- ``ClientNetworkError`` raised *after the request may have reached the
+  server* (read timeout, connection reset while waiting for or reading the
+  answer): only when repeating the request is harmless
+  (:func:`is_safe_to_repeat`): read-only actions (``Describe*``, ``Get*``,
+  ``List*``, ``Query*``, ``Inquiry*``) or params that carry a ``ClientToken``,
+  which the API uses to run a request at most once. Retrying a ``RunInstances``
+  whose answer was lost could otherwise start the instances twice.
+
+Nothing else is retried: API errors such as ``InvalidParameter`` and HTTP 4xx
+answers fail at once. Each attempt is signed afresh (new timestamp) by the
+client. The wait between attempts is exponential with full jitter and a cap,
+and there is never a wait after the last attempt.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
 import time
-from typing import Callable, Optional, Protocol, TypeVar
+from typing import Any, Callable, Mapping, Optional, Protocol, TypeVar
 
 import attrs
 
 from ._validate import fail
+from .errors import TencentCloudSDKException
 
-__all__ = ["NoopRetryer", "Retryer", "StandardRetryer"]
+__all__ = [
+    "READ_ONLY_PREFIXES",
+    "NoopRetryer",
+    "Retryer",
+    "StandardRetryer",
+    "is_retryable",
+    "is_safe_to_repeat",
+]
 
 T = TypeVar("T")
+
+READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Query", "Inquiry")
+_ALWAYS_RETRYABLE = frozenset(("ServerNetworkError", "RequestLimitExceeded"))
 
 
 class Retryer(Protocol):
@@ -24,11 +57,37 @@ class Retryer(Protocol):
         ...
 
 
+def is_safe_to_repeat(action: str, params: Optional[Mapping[str, Any]]) -> bool:
+    """Whether sending ``action`` twice cannot do something twice.
+
+    True for read-only actions (``Describe*``, ``Get*``, ``List*``,
+    ``Query*``, ``Inquiry*``) and for params that carry a non-empty
+    ``ClientToken`` (the API's idempotency key).
+    """
+    if action.startswith(READ_ONLY_PREFIXES):
+        return True
+    return isinstance(params, Mapping) and bool(params.get("ClientToken"))
+
+
+def is_retryable(error: BaseException, *, safe_to_repeat: bool) -> bool:
+    """Whether a failed attempt may be tried again (see the module doc)."""
+    if not isinstance(error, TencentCloudSDKException):
+        return False
+    code = error.code or ""
+    if code in _ALWAYS_RETRYABLE or code.startswith("RequestLimitExceeded."):
+        return True
+    if code == "ClientNetworkError":
+        # A ClientNetworkError that does not say otherwise may have reached
+        # the server; only transport.NetworkError knows it did not.
+        return safe_to_repeat or getattr(error, "reached_server", True) is False
+    return False
+
+
 @attrs.frozen
 class NoopRetryer:
     """One attempt, no retry."""
 
-    def send_request(self, fn: Callable[[], T]) -> T:
+    def send_request(self, fn: Callable[[], T], *, safe_to_repeat: bool = False) -> T:
         """Run ``fn`` once."""
         return fn()
 
@@ -38,24 +97,41 @@ def _check_attempts(_inst: object, _attr: object, value: object) -> None:
         fail("ClientError", f"StandardRetryer.max_attempts must be an integer >= 1, got {value!r}")
 
 
+def _check_callable(name: str) -> Any:
+    def check(_inst: object, _attr: object, value: object) -> None:
+        if value is not None and not callable(value):
+            fail("ClientError", f"StandardRetryer.{name} must be callable")
+
+    return check
+
+
+def _check_seconds(_inst: object, _attr: object, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        fail("ClientError", f"StandardRetryer base and cap must be numbers >= 0, got {value!r}")
+
+
 @attrs.frozen
 class StandardRetryer:
     """Retry network errors, 5xx answers and rate limiting, with backoff.
 
     Args:
         max_attempts: attempts in all, including the first.
-        backoff_fn: ``attempt -> seconds`` before the next attempt; default
+        backoff_fn: ``attempt -> seconds`` before the next attempt (attempt
+            counts from 0); default ``rand() * min(cap, base * 2**attempt)``,
             exponential with full jitter, capped.
         logger: gets one line per retry.
+        base, cap: seconds, for the default backoff.
         sleep: injectable for tests.
         rand: ``() -> float in [0, 1)``, injectable for tests.
     """
 
     max_attempts: int = attrs.field(default=3, validator=_check_attempts)
-    backoff_fn: Optional[Callable[[int], float]] = None
+    backoff_fn: Optional[Callable[[int], float]] = attrs.field(
+        default=None, validator=_check_callable("backoff_fn")
+    )
     logger: Optional[logging.Logger] = None
-    base: float = attrs.field(default=0.5, kw_only=True)
-    cap: float = attrs.field(default=20.0, kw_only=True)
+    base: float = attrs.field(default=0.5, kw_only=True, validator=_check_seconds)
+    cap: float = attrs.field(default=20.0, kw_only=True, validator=_check_seconds)
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, kw_only=True, repr=False)
     rand: Callable[[], float] = attrs.field(default=random.random, kw_only=True, repr=False)
 
@@ -65,6 +141,37 @@ class StandardRetryer:
             return float(self.backoff_fn(attempt))
         return float(self.rand() * min(self.cap, self.base * (2.0**attempt)))
 
-    def send_request(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` under this policy (placeholder until the client issue lands)."""
-        return fn()
+    def send_request(self, fn: Callable[[], T], *, safe_to_repeat: bool = False) -> T:
+        """Run ``fn`` under this policy and return its first success.
+
+        Args:
+            fn: one attempt; it raises ``TencentCloudSDKException`` on failure.
+            safe_to_repeat: whether a failure after the request may have
+                reached the server can be retried (the client passes
+                :func:`is_safe_to_repeat` of the action and params).
+
+        Raises:
+            TencentCloudSDKException: the last attempt's error, or the first
+                error that is not retryable. Other exceptions pass through.
+        """
+        attempt = 0
+        while True:
+            try:
+                return fn()
+            except TencentCloudSDKException as err:
+                if attempt + 1 >= self.max_attempts or not is_retryable(
+                    err, safe_to_repeat=safe_to_repeat
+                ):
+                    raise
+                delay = max(0.0, self.backoff(attempt))
+                if self.logger is not None:
+                    self.logger.info(
+                        "retry %d/%d in %.3fs after %s: %s",
+                        attempt + 2,
+                        self.max_attempts,
+                        delay,
+                        err.code,
+                        err.message,
+                    )
+                self.sleep(delay)
+                attempt += 1

@@ -1,0 +1,494 @@
+"""AbstractClient and CommonClient over FakeTransport: the call path without a network.
+
+Signing, retries, the breaker, clock correction and parsing all run for
+real; only the HTTP exchange is scripted.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import threading
+import warnings
+from typing import Any, Dict, Iterator, List, Mapping, Optional
+
+import attrs
+import pytest
+
+from tcfunc.client import AbstractClient, CommonClient
+from tcfunc.credential import Credential
+from tcfunc.errors import TencentCloudSDKException
+from tcfunc.profile import ClientProfile, HttpProfile, RegionBreakerProfile
+from tcfunc.request import PreparedRequest
+from tcfunc.retry import NoopRetryer, StandardRetryer
+from tcfunc.testing.fake import FakeTransport
+from tcfunc.verify import verify_request
+
+CRED = Credential("AKIDexample", "secretkey")
+NOW = 1_700_000_000.0
+
+
+def _client(
+    fake: FakeTransport,
+    *,
+    profile: Optional[ClientProfile] = None,
+    credential: Any = CRED,
+    clock: Any = None,
+    service: str = "cvm",
+) -> CommonClient:
+    return CommonClient(
+        service,
+        "2017-03-12",
+        credential,
+        "ap-guangzhou",
+        profile or ClientProfile(),
+        transport=fake,
+        clock=clock or (lambda: NOW),
+    )
+
+
+def _retrying(**kw: Any) -> ClientProfile:
+    retryer = StandardRetryer(sleep=lambda _s: None, **kw)
+    return ClientProfile(retryer=retryer)
+
+
+def _header(request: PreparedRequest, name: str) -> Optional[str]:
+    for key, value in request.headers.items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def _verify(request: PreparedRequest, now: float = NOW, secrets: Any = None) -> Any:
+    table = secrets or {"AKIDexample": "secretkey"}
+    return verify_request(
+        request.method,
+        request.url,
+        dict(request.headers),
+        request.body,
+        lookup_secret=table.get,
+        now=now,
+    )
+
+
+# ------------------------------------------------------------- call styles
+
+
+def test_call_json_returns_the_document_and_signs_the_request() -> None:
+    """call_json sends a correctly signed request and returns {"Response": ...}."""
+    fake = FakeTransport().add_json({"TotalCount": 3}, request_id="r-1")
+    doc = _client(fake).call_json("DescribeInstances", {"Limit": 1})
+    assert doc == {"Response": {"TotalCount": 3, "RequestId": "r-1"}}
+    verified = _verify(fake.requests[0])
+    assert (verified.action, verified.params) == ("DescribeInstances", {"Limit": 1})
+    fake.assert_no_pending()
+
+
+def test_call_returns_the_decoded_document() -> None:
+    """call returns the same dict as call_json."""
+    fake = FakeTransport().add_json({"A": 1}, request_id="r")
+    assert _client(fake).call("DescribeA", {}) == {"Response": {"A": 1, "RequestId": "r"}}
+
+
+def test_call_octet_stream_sends_the_body() -> None:
+    """call_octet_stream posts the bytes as application/octet-stream, signed."""
+    fake = FakeTransport().add_json({"Ok": True})
+    doc = _client(fake).call_octet_stream("UploadFile", {"X-Custom": "1"}, b"\x00\x01binary")
+    request = fake.requests[0]
+    assert doc["Response"]["Ok"] is True
+    assert request.body == b"\x00\x01binary"
+    assert _header(request, "Content-Type") == "application/octet-stream"
+    assert _header(request, "X-Custom") == "1"
+    _verify(request)
+
+
+def test_call_sse_yields_events_as_parsed() -> None:
+    """call_sse returns an iterator of event dicts from a text/event-stream answer."""
+    fake = FakeTransport().add_sse([b'data: {"a"', b": 1}\n\nevent: end\n", b"data: [DONE]\n\n"])
+    events = list(_client(fake).call_sse("ChatCompletions", {"Stream": True}))
+    assert events == [{"data": '{"a": 1}'}, {"data": "[DONE]", "event": "end"}]
+    assert fake.sent[0].stream is True
+
+
+def test_call_sse_with_plain_json_answer_is_one_event() -> None:
+    """A JSON (non-stream) answer to call_sse is one event whose data is the JSON text."""
+    fake = FakeTransport().add_json({"Choices": []}, request_id="r")
+    events = list(_client(fake).call_sse("ChatCompletions", {"Stream": False}))
+    assert [json.loads(e["data"]) for e in events] == [
+        {"Response": {"Choices": [], "RequestId": "r"}}
+    ]
+
+
+def test_call_sse_raises_api_errors_before_iterating() -> None:
+    """An API error answer to call_sse raises from the call itself."""
+    fake = FakeTransport().add_error("InvalidParameter", "no")
+    with pytest.raises(TencentCloudSDKException) as info:
+        _client(fake).call_sse("ChatCompletions", {})
+    assert info.value.code == "InvalidParameter"
+
+
+@attrs.frozen
+class _Req:
+    Limit: int
+    headers: Optional[Mapping[str, str]] = None
+
+    def to_api(self) -> Dict[str, Any]:
+        return {"Limit": self.Limit}
+
+
+@attrs.frozen
+class _Resp:
+    TotalCount: int
+    RequestId: str
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> _Resp:
+        return cls(data["TotalCount"], data["RequestId"])
+
+
+class _CvmClient(AbstractClient):
+    _service = "cvm"
+    _apiVersion = "2017-03-12"
+
+    def DescribeInstances(self, request: _Req) -> _Resp:
+        return self._call_model("DescribeInstances", request, _Resp)
+
+    def Chat(self, request: _Req) -> Iterator[Dict[str, Any]]:
+        return self._call_model("Chat", request, _Resp, sse=True)
+
+
+def test_call_model_serialises_request_and_builds_response() -> None:
+    """_call_model sends request.to_api() with request.headers and returns from_api(Response)."""
+    fake = FakeTransport().add_json({"TotalCount": 7}, request_id="r-9")
+    client = _CvmClient(CRED, "ap-guangzhou", transport=fake)
+    resp = client.DescribeInstances(_Req(5, headers={"X-TC-TraceId": "t-1"}))
+    assert resp == _Resp(7, "r-9")
+    assert json.loads(fake.requests[0].body) == {"Limit": 5}
+    assert _header(fake.requests[0], "X-TC-TraceId") == "t-1"
+
+
+def test_call_model_with_sse_returns_the_event_iterator() -> None:
+    """_call_model(sse=True) returns the events."""
+    fake = FakeTransport().add_sse([{"data": "x"}])
+    client = _CvmClient(CRED, "ap-guangzhou", transport=fake)
+    assert list(client.Chat(_Req(1))) == [{"data": "x"}]
+
+
+# ----------------------------------------------------------------- headers
+
+
+def test_trace_id_is_added_when_missing() -> None:
+    """Every call carries a fresh uuid4 X-TC-TraceId unless the caller gave one."""
+    fake = FakeTransport(strict=False)
+    client = _client(fake)
+    client.call_json("DescribeA", {})
+    client.call_json("DescribeA", {})
+    ids = [_header(r, "X-TC-TraceId") for r in fake.requests]
+    assert all(ids)
+    assert ids[0] != ids[1]
+    assert len(ids[0] or "") == 36
+
+
+def test_callers_trace_id_is_kept_in_any_case() -> None:
+    """A caller's x-tc-traceid (any spelling) is sent as given, with no second one."""
+    fake = FakeTransport(strict=False)
+    _client(fake).call_json("DescribeA", {}, headers={"x-tc-TRACEID": "mine"})
+    names = [k for k in fake.requests[0].headers if k.lower() == "x-tc-traceid"]
+    assert names == ["x-tc-TRACEID"]
+    assert fake.requests[0].headers["x-tc-TRACEID"] == "mine"
+
+
+def test_headers_must_be_a_mapping() -> None:
+    """Headers that are not a mapping are a ClientError before anything is sent."""
+    fake = FakeTransport()
+    with pytest.raises(TencentCloudSDKException) as info:
+        _client(fake).call_json("DescribeA", {}, headers=[("a", "b")])  # type: ignore[arg-type]
+    assert info.value.code == "ClientError"
+    assert fake.requests == []
+
+
+def test_apigw_endpoint_receives_the_request() -> None:
+    """With apigw_endpoint the request goes to the gateway host."""
+    fake = FakeTransport(strict=False)
+    profile = ClientProfile(httpProfile=HttpProfile(apigw_endpoint="gw.example.com"))
+    _client(fake, profile=profile).call_json("DescribeA", {})
+    assert fake.requests[0].url == "https://gw.example.com/"
+
+
+# ------------------------------------------------------ credentials, retry
+
+
+class _RotatingProvider:
+    """Hands out a new credential (id, key and token matching) on every call."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def get_credential(self) -> Credential:
+        with self._lock:
+            self.calls += 1
+            n = self.calls
+        return Credential(f"AKID{n}", f"key{n}", f"token{n}")
+
+
+def test_each_attempt_signs_with_one_fresh_snapshot() -> None:
+    """A provider is asked once per attempt, and each attempt is signed with that snapshot."""
+    provider = _RotatingProvider()
+    fake = FakeTransport()
+    fake.add_exception(FakeTransport.connect_error()).add_error("RequestLimitExceeded")
+    fake.add_json({})
+    _client(fake, credential=provider, profile=_retrying()).call_json("RunInstances", {})
+    assert provider.calls == 3
+    table = {f"AKID{n}": Credential(f"AKID{n}", f"key{n}", f"token{n}") for n in (1, 2, 3)}
+    for n, request in enumerate(fake.requests, start=1):
+        assert _verify(request, secrets=table).secret_id == f"AKID{n}"
+        assert _header(request, "X-TC-Token") == f"token{n}"
+
+
+def test_each_attempt_is_signed_with_a_fresh_timestamp() -> None:
+    """Retries re-sign: each attempt carries the clock's time at that attempt."""
+    times = iter([NOW, NOW + 5, NOW + 9])
+    fake = FakeTransport().add_error("RequestLimitExceeded").add_error("RequestLimitExceeded")
+    fake.add_json({})
+    _client(fake, profile=_retrying(), clock=lambda: next(times)).call_json("DescribeA", {})
+    stamps = [_header(r, "X-TC-Timestamp") for r in fake.requests]
+    assert stamps == [str(int(NOW)), str(int(NOW + 5)), str(int(NOW + 9))]
+
+
+def test_provider_failure_is_an_sdk_exception_without_its_text() -> None:
+    """A provider raising something else becomes InvalidCredential naming only the type."""
+
+    class Broken:
+        def get_credential(self) -> Credential:
+            raise OSError("cannot read /secret/path with key SECRET")
+
+    with pytest.raises(TencentCloudSDKException) as info:
+        _client(FakeTransport(), credential=Broken()).call_json("DescribeA", {})
+    assert info.value.code == "InvalidCredential"
+    assert "SECRET" not in str(info.value)
+
+
+def test_skip_sign_works_without_a_credential() -> None:
+    """SkipSign calls need no credential; they carry Authorization: SKIP."""
+    fake = FakeTransport().add_json({})
+    _client(fake, credential=None).call_json(
+        "AssumeRoleWithWebIdentity", {}, options={"SkipSign": True}
+    )
+    assert _header(fake.requests[0], "Authorization") == "SKIP"
+    with pytest.raises(TencentCloudSDKException) as info:
+        _client(FakeTransport(), credential=None).call_json("DescribeA", {})
+    assert info.value.code == "InvalidCredential"
+
+
+def test_no_retryer_means_one_attempt() -> None:
+    """Without a retryer (or with NoopRetryer) a retryable error is raised at once."""
+    for profile in (ClientProfile(), ClientProfile(retryer=NoopRetryer())):
+        fake = FakeTransport().add_exception(FakeTransport.connect_error())
+        with pytest.raises(TencentCloudSDKException):
+            _client(fake, profile=profile).call_json("DescribeA", {})
+        assert len(fake.requests) == 1
+
+
+def test_unsafe_action_is_not_retried_after_a_read_failure() -> None:
+    """RunInstances whose answer was lost is not sent again; with a ClientToken it is."""
+    fake = FakeTransport().add_exception(FakeTransport.read_error())
+    with pytest.raises(TencentCloudSDKException):
+        _client(fake, profile=_retrying()).call_json("RunInstances", {})
+    assert len(fake.requests) == 1
+    fake = FakeTransport().add_exception(FakeTransport.read_error()).add_json({})
+    _client(fake, profile=_retrying()).call_json("RunInstances", {"ClientToken": "abc"})
+    assert len(fake.requests) == 2
+
+
+def test_read_only_action_is_retried_after_a_read_failure() -> None:
+    """A Describe* call whose answer was lost is retried."""
+    fake = FakeTransport().add_exception(FakeTransport.read_error()).add_json({"A": 1})
+    assert _client(fake, profile=_retrying()).call_json("DescribeA", {})["Response"]["A"] == 1
+
+
+def test_foreign_retryer_gets_the_official_protocol() -> None:
+    """A retryer object from elsewhere is called as send_request(fn)."""
+
+    class Twice:
+        def send_request(self, fn: Any) -> Any:
+            try:
+                return fn()
+            except TencentCloudSDKException:
+                return fn()
+
+    fake = FakeTransport().add_error("InternalError").add_json({"B": 2})
+    profile = ClientProfile(retryer=Twice())  # type: ignore[arg-type]
+    assert _client(fake, profile=profile).call_json("CreateB", {})["Response"]["B"] == 2
+
+
+# -------------------------------------------------------------- clock skew
+
+
+def test_signature_expire_corrects_the_clock_and_retries_once() -> None:
+    """SignatureExpire with a Date header: the offset is learnt, the call retried once and kept."""
+    server_now = NOW + 3600
+    date = {"Date": email.utils.formatdate(server_now, usegmt=True)}
+    fake = FakeTransport().add_error("AuthFailure.SignatureExpire", "expired", headers=date)
+    fake.add_json({"A": 1})
+    client = _client(fake)
+    assert client.call_json("DescribeA", {})["Response"]["A"] == 1
+    stamps = [int(_header(r, "X-TC-Timestamp") or 0) for r in fake.requests]
+    assert stamps == [int(NOW), int(server_now)]
+    _verify(fake.requests[1], now=server_now)
+    fake.add_json({})
+    client.call_json("DescribeA", {})
+    assert _header(fake.requests[2], "X-TC-Timestamp") == str(int(server_now))
+
+
+def test_signature_expire_is_retried_only_once() -> None:
+    """A second SignatureExpire is raised (no loop)."""
+    date = {"Date": email.utils.formatdate(NOW + 3600, usegmt=True)}
+    fake = FakeTransport()
+    for _ in range(2):
+        fake.add_error("AuthFailure.SignatureExpire", "expired", headers=date)
+    with pytest.raises(TencentCloudSDKException) as info:
+        _client(fake).call_json("DescribeA", {})
+    assert info.value.code == "AuthFailure.SignatureExpire"
+    assert len(fake.requests) == 2
+
+
+def test_signature_expire_without_date_is_raised() -> None:
+    """Without a Date header (or with the clock already right) there is nothing to correct."""
+    fake = FakeTransport().add_error("AuthFailure.SignatureExpire", "expired")
+    with pytest.raises(TencentCloudSDKException):
+        _client(fake).call_json("DescribeA", {})
+    now_date = {"Date": email.utils.formatdate(NOW, usegmt=True)}
+    fake = FakeTransport().add_error("AuthFailure.SignatureExpire", "x", headers=now_date)
+    with pytest.raises(TencentCloudSDKException):
+        _client(fake).call_json("DescribeA", {})
+    assert len(fake.requests) == 1
+
+
+# ----------------------------------------------------------------- breaker
+
+
+def _breaker_profile(**kw: Any) -> ClientProfile:
+    return ClientProfile(
+        disable_region_breaker=False,
+        region_breaker_profile=RegionBreakerProfile(
+            backup_endpoint="ap-shanghai.tencentcloudapi.com", **kw
+        ),
+    )
+
+
+def test_breaker_counts_network_errors_and_fails_over_signed_for_the_backup() -> None:
+    """Five failures open the breaker; the next request goes to, and is signed for, the backup."""
+    fake = FakeTransport()
+    for _ in range(5):
+        fake.add_exception(FakeTransport.connect_error())
+    fake.add_json({"B": 1})
+    client = _client(fake, profile=_breaker_profile())
+    for _ in range(5):
+        with pytest.raises(TencentCloudSDKException) as info:
+            client.call_json("DescribeA", {})
+        assert info.value.code == "ClientNetworkError"
+    assert client.call_json("DescribeA", {})["Response"]["B"] == 1
+    backup = fake.requests[5]
+    assert backup.url == "https://cvm.ap-shanghai.tencentcloudapi.com/"
+    assert _header(backup, "Host") == "cvm.ap-shanghai.tencentcloudapi.com"
+    _verify(backup)
+    assert fake.requests[0].url == "https://cvm.tencentcloudapi.com/"
+
+
+def test_api_errors_with_request_id_count_as_successes() -> None:
+    """API errors (not InternalError) show the region works and do not open the breaker."""
+    fake = FakeTransport()
+    for _ in range(6):
+        fake.add_error("InvalidParameter", "x")
+    fake.add_json({})
+    client = _client(fake, profile=_breaker_profile())
+    for _ in range(6):
+        with pytest.raises(TencentCloudSDKException):
+            client.call_json("DescribeA", {})
+    client.call_json("DescribeA", {})
+    assert all(r.url == "https://cvm.tencentcloudapi.com/" for r in fake.requests)
+
+
+def test_internal_errors_and_5xx_count_as_failures() -> None:
+    """InternalError answers and 5xx open the breaker like network errors."""
+    fake = FakeTransport()
+    for i in range(5):
+        if i % 2:
+            fake.add_error("InternalError", "boom")
+        else:
+            fake.add_response("<html>502</html>", status=502)
+    fake.add_json({})
+    client = _client(fake, profile=_breaker_profile())
+    for _ in range(5):
+        with pytest.raises(TencentCloudSDKException):
+            client.call_json("DescribeA", {})
+    client.call_json("DescribeA", {})
+    assert fake.requests[5].url.startswith("https://cvm.ap-shanghai.")
+
+
+# -------------------------------------------------------------- warnings
+
+
+def test_deprecated_warning_becomes_one_deprecation_warning() -> None:
+    """A DeprecatedWarning in the answer is one DeprecationWarning pointing at the caller."""
+    fake = FakeTransport().add_json({"DeprecatedWarning": "use B"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _client(fake).call_json("DescribeA", {})
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert len(deprecations) == 1
+    assert "use B" in str(deprecations[0].message)
+    assert deprecations[0].filename == __file__
+
+
+# ------------------------------------------------------------- validation
+
+
+def test_common_client_needs_service_version_and_region() -> None:
+    """None for service, version or region is a ClientError at construction."""
+    for args in (
+        (None, "v", "r"),
+        ("cvm", None, "r"),
+        ("cvm", "v", None),
+    ):
+        with pytest.raises(TencentCloudSDKException) as info:
+            CommonClient(args[0], args[1], CRED, args[2])  # type: ignore[arg-type]
+        assert info.value.code == "ClientError"
+
+
+def test_bad_profile_is_refused() -> None:
+    """A profile that is not a ClientProfile is refused at construction."""
+    with pytest.raises(TencentCloudSDKException):
+        CommonClient("cvm", "2017-03-12", CRED, "ap-guangzhou", {"a": 1})  # type: ignore[arg-type]
+
+
+def test_bad_action_never_reaches_the_transport() -> None:
+    """An empty action is a ClientError and nothing is sent."""
+    fake = FakeTransport()
+    with pytest.raises(TencentCloudSDKException):
+        _client(fake).call_json("", {})
+    assert fake.requests == []
+
+
+def test_client_is_safe_to_share_between_threads() -> None:
+    """Eight threads on one client over the fake: every call answered, every request signed."""
+    fake = FakeTransport(strict=False)
+    client = _client(fake, profile=_breaker_profile())
+    errors: List[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(50):
+                client.call_json("DescribeA", {"X": 1})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert len(fake.requests) == 400
+    assert len({_header(r, "X-TC-TraceId") for r in fake.requests}) == 400
