@@ -7,7 +7,17 @@ request is sent.
 """
 
 from ._version import __version__
-from .credential import Credential
+from .client import AbstractClient, CommonClient
+from .credential import (
+    Credential,
+    CVMRoleCredential,
+    DefaultCredentialProvider,
+    DefaultTkeOIDCRoleArnProvider,
+    EnvironmentVariableCredential,
+    OIDCRoleArnCredential,
+    ProfileCredential,
+    STSAssumeRoleCredential,
+)
 from .errors import TencentCloudSDKException
 from .profile import ClientProfile, HttpProfile, RegionBreakerProfile
 from .request import PreparedRequest, RequestOptions, prepare_request
@@ -25,6 +35,17 @@ __all__ = [
     "RegionBreakerProfile",
     "StandardRetryer",
     "NoopRetryer",
+    # clients
+    "AbstractClient",
+    "CommonClient",
+    # credential providers
+    "EnvironmentVariableCredential",
+    "ProfileCredential",
+    "CVMRoleCredential",
+    "STSAssumeRoleCredential",
+    "OIDCRoleArnCredential",
+    "DefaultTkeOIDCRoleArnProvider",
+    "DefaultCredentialProvider",
     # the pure core
     "PreparedRequest",
     "RequestOptions",
