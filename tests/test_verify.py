@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Union
+from urllib.parse import parse_qsl
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -84,6 +85,14 @@ def test_any_single_byte_tamper_is_rejected(case: Dict[str, Any], data: st.DataO
         kwargs = {"url": f"{base}?{query[:i]}{swap}{query[i + 1 :]}"}
     else:
         return
+    if not case["profile"].signMethod.startswith("TC3"):
+        # v1 signs the decoded parameters, so a tamper that only changes the
+        # case of a percent-escape (%2F -> %2f) still means the same request.
+        before = prepared.body.decode() or prepared.url.partition("?")[2]
+        after = kwargs["body"].decode("latin-1") if "body" in kwargs else kwargs["url"]
+        after = after.partition("?")[2] if "url" in kwargs else after
+        if parse_qsl(before, keep_blank_values=True) == parse_qsl(after, keep_blank_values=True):
+            return
     with pytest.raises(TencentCloudSDKException) as excinfo:
         _verify(prepared, case, **kwargs)
     assert _code(excinfo) in {
