@@ -35,7 +35,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 demo: $(STAMP)
-	$(PY) examples/sign_request.py
+	$(PY) examples/demo.py
 
 bench: $(STAMP)
 	$(PY) tests/benchmarks/run.py $(NAME)

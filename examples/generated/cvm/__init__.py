@@ -1,0 +1,1 @@
+"""Generated cvm clients, by version."""

@@ -1,0 +1,287 @@
+"""The ``tcfunc`` command: ``call``, ``sign`` and ``emulator``.
+
+* ``tcfunc call SERVICE VERSION ACTION --params JSON`` calls an action with
+  the default credential chain and prints the answer's ``Response`` as
+  indented JSON (``--sse`` prints one event per line).
+* ``tcfunc sign ...`` (same flags, plus ``--timestamp``) prints the signed
+  request as a ``curl`` command and sends nothing: the pure core, useful to
+  see or debug a signature.
+* ``tcfunc emulator`` runs the local API emulator (:mod:`tcfunc.testing`).
+
+Exit status: 0 on success, 1 when the API or tcfunc reports an error (printed
+on stderr as ``code: message``), 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
+from urllib.parse import urlsplit
+
+from ._version import __version__
+from .errors import TencentCloudSDKException
+from .profile import ClientProfile, HttpProfile
+
+if TYPE_CHECKING:
+    from .credential import Credential, CredentialProvider
+    from .request import PreparedRequest
+
+__all__ = ["build_parser", "curl_command", "main"]
+
+_SIGN_METHODS = ("TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256")
+
+
+class _UsageError(Exception):
+    """A bad argument found after parsing (exit status 2)."""
+
+
+def _add_request_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("service", help="service name, e.g. cvm")
+    parser.add_argument("version", help="API version, e.g. 2017-03-12")
+    parser.add_argument("action", help="action name, e.g. DescribeInstances")
+    parser.add_argument(
+        "--region",
+        default=os.environ.get("TENCENTCLOUD_REGION", ""),
+        help="region, e.g. ap-guangzhou (default: $TENCENTCLOUD_REGION, else none)",
+    )
+    parser.add_argument(
+        "--params",
+        default="{}",
+        metavar="JSON|@FILE",
+        help="the action's params as a JSON object, or @FILE to read it (@- for stdin)",
+    )
+    parser.add_argument(
+        "--endpoint",
+        metavar="HOST|URL",
+        help="send to this host (e.g. 127.0.0.1:8080, or http://127.0.0.1:8080 for plain HTTP)",
+    )
+    parser.add_argument("--sign-method", choices=_SIGN_METHODS, default="TC3-HMAC-SHA256")
+    parser.add_argument("--method", choices=("POST", "GET"), default="POST", help="HTTP method")
+    parser.add_argument("--language", choices=("zh-CN", "en-US"), default="zh-CN")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME:VALUE",
+        help="an extra header, e.g. X-TC-TraceId:abc (repeatable)",
+    )
+    parser.add_argument(
+        "--profile-file",
+        metavar="FILE",
+        help="read the credential from this INI file instead of the default chain",
+    )
+    parser.add_argument(
+        "--profile",
+        default="default",
+        metavar="NAME",
+        help="section of --profile-file to use (default: default)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tcfunc`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="tcfunc",
+        description="Call, sign or emulate Tencent Cloud API 3.0 requests.",
+        epilog="Credentials come from TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY, the "
+        "credentials file, or the instance role (see DefaultCredentialProvider).",
+    )
+    parser.add_argument("--version", action="version", version=f"tcfunc {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    call = commands.add_parser(
+        "call",
+        help="call an action and print the answer as JSON",
+        description="Call an action and print its Response as indented JSON.",
+    )
+    _add_request_arguments(call)
+    call.add_argument("--timeout", type=float, default=60, help="seconds (default 60)")
+    call.add_argument(
+        "--sse", action="store_true", help="the action streams events: print one JSON per line"
+    )
+
+    sign = commands.add_parser(
+        "sign",
+        help="print the signed request as a curl command (sends nothing)",
+        description="Build and sign the request, then print it as a curl command. "
+        "The output carries a valid signature (and X-TC-Token, for temporary credentials).",
+    )
+    _add_request_arguments(sign)
+    sign.add_argument(
+        "--timestamp",
+        type=int,
+        help="Unix seconds to sign with (default: now); for reproducibility",
+    )
+    sign.add_argument("--nonce", type=int, help="nonce of HmacSHA1/HmacSHA256 signing")
+
+    from .testing.emulator import build_parser as emulator_parser
+
+    commands.add_parser(
+        "emulator",
+        parents=[emulator_parser(prog="tcfunc emulator")],
+        add_help=False,
+        help="run the local, signature-verifying API emulator",
+        description="Run the local, signature-verifying API emulator until Ctrl-C.",
+    )
+    return parser
+
+
+def _params(text: str) -> Dict[str, Any]:
+    source = "--params"
+    if text.startswith("@"):
+        name = text[1:]
+        source = f"--params {text}"
+        try:
+            if name == "-":
+                text = sys.stdin.read()
+            else:
+                with open(name, encoding="utf-8") as handle:
+                    text = handle.read()
+        except OSError as exc:
+            raise _UsageError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise _UsageError(f"{source} is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise _UsageError(f"{source} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _headers(items: Sequence[str]) -> Optional[Dict[str, str]]:
+    headers: Dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise _UsageError(f"--header must be NAME:VALUE, got {item!r}")
+        headers[name.strip()] = value.strip()
+    return headers or None
+
+
+def _http_profile(args: argparse.Namespace) -> HttpProfile:
+    protocol, endpoint = "https", args.endpoint
+    if endpoint and "://" in endpoint:
+        try:
+            parts = urlsplit(endpoint)
+        except ValueError:
+            raise _UsageError(f"--endpoint is not a valid URL: {endpoint!r}") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise _UsageError(f"--endpoint URL must be http(s)://host[:port], got {endpoint!r}")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise _UsageError("--endpoint URL must not have a path or query")
+        protocol, endpoint = parts.scheme, parts.netloc
+    return HttpProfile(
+        protocol=protocol,
+        endpoint=endpoint,
+        reqMethod=args.method,
+        reqTimeout=getattr(args, "timeout", 60),
+    )
+
+
+def _profile(args: argparse.Namespace) -> ClientProfile:
+    return ClientProfile(
+        httpProfile=_http_profile(args), signMethod=args.sign_method, language=args.language
+    )
+
+
+def _credential(args: argparse.Namespace) -> Union[Credential, CredentialProvider]:
+    from .credential import DefaultCredentialProvider, ProfileCredential
+
+    if args.profile_file:
+        if not os.path.isfile(args.profile_file):
+            raise _UsageError(f"--profile-file {args.profile_file}: no such file")
+        return ProfileCredential(args.profile_file, args.profile)
+    return DefaultCredentialProvider()
+
+
+def curl_command(prepared: PreparedRequest) -> str:
+    """A shell command that sends ``prepared`` with curl, byte for byte."""
+    head = f"curl -X {prepared.method} {shlex.quote(prepared.url)}"
+    lines = [f"  -H {shlex.quote(f'{k}: {v}')}" for k, v in prepared.headers.items()]
+    body = prepared.body
+    if body and body.isascii() and body.decode("ascii").isprintable():
+        lines.append(f"  --data-binary {shlex.quote(body.decode('ascii'))}")
+    elif body:
+        # Other bytes (binary, newlines) go through POSIX printf octal escapes
+        # on stdin: a command substitution would drop NUL bytes.
+        escaped = "".join(f"\\{b:03o}" for b in body)
+        head = f"printf '{escaped}' | {head}"
+        lines.append("  --data-binary @-")
+    return " \\\n".join([head, *lines])
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from .request import prepare_request
+
+    prepared = prepare_request(
+        args.action,
+        _params(args.params),
+        service=args.service,
+        version=args.version,
+        region=args.region,
+        credential=_credential(args),
+        profile=_profile(args),
+        timestamp=args.timestamp,
+        nonce=args.nonce,
+        headers=_headers(args.header),
+    )
+    print(curl_command(prepared))
+    return 0
+
+
+def _call(args: argparse.Namespace) -> int:
+    from .client import CommonClient
+
+    params = _params(args.params)
+    headers = _headers(args.header)
+    client = CommonClient(
+        args.service, args.version, _credential(args), args.region, _profile(args)
+    )
+    try:
+        if args.sse:
+            for event in client.call_sse(args.action, params, headers):
+                print(json.dumps(event, ensure_ascii=False), flush=True)
+            return 0
+        document = client.call_json(args.action, params, headers)
+    finally:
+        client.close()
+    body: Mapping[str, Any] = document.get("Response", document)
+    print(json.dumps(body, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _emulator(argv: List[str]) -> int:
+    from .testing.emulator import main as emulator_main
+
+    return emulator_main(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the ``tcfunc`` command; returns the exit status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    try:
+        if args.command == "emulator":
+            return _emulator(arguments[arguments.index("emulator") + 1 :])
+        if args.command == "sign":
+            return _sign(args)
+        return _call(args)
+    except _UsageError as exc:
+        parser.exit(2, f"tcfunc {args.command}: error: {exc}\n")
+    except TencentCloudSDKException as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        if exc.requestId:
+            print(f"RequestId: {exc.requestId}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,451 @@
+"""tcfunc.codegen: typed service clients generated from tccli's api.json."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import attrs
+import pytest
+
+from tcfunc import ClientProfile, Credential, HttpProfile, TencentCloudSDKException
+from tcfunc.codegen import clean_doc, generate, latest_version, load_spec, write_package
+from tcfunc.codegen.__main__ import main as codegen_main
+from tcfunc.testing.emulator import ApiEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "tcfunc_gen_under_test"
+SECRET_ID, SECRET_KEY = "AKIDcodegen", "codegen-secret"
+
+
+def _tccli_services() -> Path:
+    spec = importlib.util.find_spec("tccli")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("tccli (test-only dependency) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "services"
+
+
+def _member(name: str, kind: str, member: str, **extra: Any) -> Dict[str, Any]:
+    return {"name": name, "type": kind, "member": member, "document": f"{name} doc", **extra}
+
+
+# A small spec with the awkward cases: members named like types, request-only
+# objects with required members, a streaming action, HTML and look-alike
+# characters in documentation, an API name that is not CapWords.
+DEMO_SPEC: Dict[str, Any] = {
+    "version": "1.0",
+    "metadata": {"apiVersion": "2024-01-01", "serviceShortName": "demo"},
+    "actions": {
+        "DescribeThings": {
+            "name": "查询",
+            "document": (
+                '<p>Lists things\uff0cquoted \u2018x\u2019 \u2013 a """ b \\ c.</p>'
+                "<li>one</li><li>two</li>"
+            ),
+            "input": "DescribeThingsRequest",
+            "output": "DescribeThingsResponse",
+            "status": "online",
+        },
+        "StreamChat": {
+            "name": "chat",
+            "document": "Streams.",
+            "input": "StreamChatRequest",
+            "output": "StreamChatResponse",
+            "status": "deprecated",
+        },
+    },
+    "objects": {
+        "DescribeThingsRequest": {
+            "type": "object",
+            "document": "req",
+            "members": [
+                _member("Filters", "list", "Filter", required=False),
+                _member("Limit", "int", "int64", required=True),
+                _member("Ratio", "float", "float", required=False),
+            ],
+        },
+        "DescribeThingsResponse": {
+            "type": "object",
+            "document": "resp",
+            "members": [
+                _member("List", "list", "Thing"),
+                _member("Thing", "object", "Thing"),
+                _member("Others", "list", "Thing"),
+                _member("Best", "object", "Thing"),
+                _member("Names", "list", "string"),
+                _member("RequestId", "string", "string"),
+            ],
+        },
+        "Filter": {
+            "usage": "in",
+            "document": "filter",
+            "members": [
+                _member("Name", "string", "string", required=True),
+                _member("Values", "list", "string", required=True),
+            ],
+        },
+        "Thing": {
+            "usage": "both",
+            "document": "A thing.",
+            "members": [
+                _member("Id", "string", "string", required=True),
+                _member("Size", "int", "uint64", required=False),
+                _member("On", "bool", "bool", disabled=True),
+                _member("Secret_Box", "object", "Secret_Box"),
+            ],
+        },
+        "Secret_Box": {
+            "usage": "out",
+            "document": "box",
+            "members": [_member("Token", "string", "string")],
+        },
+        "StreamChatRequest": {
+            "type": "object",
+            "document": "chat",
+            "members": [_member("Prompt", "string", "string", required=True)],
+        },
+        "StreamChatResponse": {"type": "object", "document": "chat", "members": []},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """cvm and sts from tccli plus the demo spec, generated into one importable package."""
+    services = _tccli_services()
+    out = tmp_path_factory.mktemp("generated")
+    for service in ("cvm", "sts"):
+        write_package(services, service, out, package=PACKAGE)
+    demo_dir = tmp_path_factory.mktemp("specs") / "demo" / "v20240101"
+    demo_dir.mkdir(parents=True)
+    (demo_dir / "api.json").write_text(json.dumps(DEMO_SPEC), encoding="utf-8")
+    write_package(demo_dir.parent.parent, "demo", out, package=PACKAGE, sse_actions=["StreamChat"])
+    sys.path.insert(0, str(out))
+    try:
+        yield out
+    finally:
+        sys.path.remove(str(out))
+        for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
+            del sys.modules[name]
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_layout_is_package_service_version(generated: Path) -> None:
+    """The files land in NAME/<svc>/v<yyyymmdd>/ with package __init__ files."""
+    names = sorted(str(p.relative_to(generated)) for p in generated.rglob("*.py"))
+    for expected in (
+        f"{PACKAGE}/__init__.py",
+        f"{PACKAGE}/cvm/__init__.py",
+        f"{PACKAGE}/cvm/v20170312/__init__.py",
+        f"{PACKAGE}/cvm/v20170312/client.py",
+        f"{PACKAGE}/cvm/v20170312/models.py",
+        f"{PACKAGE}/sts/v20180813/client.py",
+    ):
+        assert expected in names
+
+
+def test_generated_code_passes_ruff_check_and_format(generated: Path) -> None:
+    """Generated code is clean under the project's ruff rules and already formatted."""
+    if importlib.util.find_spec("ruff") is None:
+        pytest.skip("ruff is not installed")
+    config = str(ROOT / "pyproject.toml")
+    check = _run("ruff", "check", "--config", config, "--no-cache", PACKAGE, cwd=generated)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = _run(
+        "ruff", "format", "--config", config, "--check", "--no-cache", PACKAGE, cwd=generated
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_generated_code_passes_mypy_strict(generated: Path, tmp_path: Path) -> None:
+    """Generated clients and models type-check under mypy --strict."""
+    if importlib.util.find_spec("mypy") is None:
+        pytest.skip("mypy is not installed")
+    result = _run(
+        "mypy",
+        "--strict",
+        "--config-file",
+        str(ROOT / "pyproject.toml"),
+        "--cache-dir",
+        str(tmp_path / "mypy"),
+        "-p",
+        PACKAGE,
+        cwd=generated,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generation_is_reproducible(tmp_path: Path) -> None:
+    """The same spec gives the same bytes, whichever directory it is written to."""
+    services = _tccli_services()
+    first = write_package(services, "cvm", tmp_path / "a", package="p")
+    second = write_package(services, "cvm", tmp_path / "b", package="p")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    _vdir, spec = load_spec(services, "cvm")
+    again = generate(copy.deepcopy(spec), service="cvm")
+    assert again["models.py"] == (tmp_path / "a/p/cvm/v20170312/models.py").read_text("utf-8")
+
+
+def test_the_default_version_is_the_latest_in_the_tree(tmp_path: Path) -> None:
+    """Without --version the newest vYYYYMMDD directory that has an api.json is used."""
+    for vdir in ("v20170312", "v20200101", "v20990101"):
+        (tmp_path / "svc" / vdir).mkdir(parents=True)
+    for vdir in ("v20170312", "v20200101"):
+        spec = dict(DEMO_SPEC, metadata={"apiVersion": "x"})
+        (tmp_path / "svc" / vdir / "api.json").write_text(json.dumps(spec), encoding="utf-8")
+    assert latest_version(tmp_path, "svc") == "v20200101"
+    written = write_package(tmp_path, "svc", tmp_path / "out")
+    assert any("v20200101" in str(p) for p in written)
+    client = (tmp_path / "out/tcfunc_services/svc/v20200101/client.py").read_text("utf-8")
+    assert '_apiVersion = "2020-01-01"' in client
+    assert "class SvcClient(AbstractClient):" in client
+
+
+def test_generated_client_has_one_pascalcase_method_per_action(generated: Path) -> None:
+    """CvmClient mirrors the official one: DescribeInstances(req) -> typed response."""
+    mod = importlib.import_module(f"{PACKAGE}.cvm.v20170312")
+    spec = json.loads((_tccli_services() / "cvm/v20170312/api.json").read_text(encoding="utf-8"))
+    for action in spec["actions"]:
+        assert callable(getattr(mod.CvmClient, action))
+    assert mod.CvmClient._service == "cvm"
+    assert mod.CvmClient._apiVersion == "2017-03-12"
+    assert "DescribeInstances" in (mod.CvmClient.DescribeInstances.__doc__ or "")
+
+
+def test_every_documented_cvm_example_parses_into_its_response_model(generated: Path) -> None:
+    """Each examples.json output of cvm reads into the generated model and writes back the same."""
+    models = importlib.import_module(f"{PACKAGE}.cvm.v20170312.models")
+    folder = _tccli_services() / "cvm/v20170312"
+    api = json.loads((folder / "api.json").read_text(encoding="utf-8"))
+    examples = json.loads((folder / "examples.json").read_text(encoding="utf-8"))
+
+    def without_nulls(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: without_nulls(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [without_nulls(v) for v in value]
+        return value
+
+    checked = 0
+    for action, cases in examples["actions"].items():
+        response_type = getattr(models, api["actions"][action]["output"])
+        for case in cases:
+            document = json.loads(case["output"])["Response"]
+            parsed = response_type.from_api(document)
+            assert parsed.extra == {}, f"{action}: undeclared fields {list(parsed.extra)}"
+            assert parsed.to_api() == without_nulls(document), action
+            checked += 1
+    assert checked > 100
+
+
+def test_describe_instances_and_assume_role_through_generated_clients(generated: Path) -> None:
+    """Generated cvm and sts clients call the spec-validating emulator and return typed models."""
+    cvm = importlib.import_module(f"{PACKAGE}.cvm.v20170312")
+    cvm_models = importlib.import_module(f"{PACKAGE}.cvm.v20170312.models")
+    sts = importlib.import_module(f"{PACKAGE}.sts.v20180813")
+    sts_models = importlib.import_module(f"{PACKAGE}.sts.v20180813.models")
+    with ApiEmulator({SECRET_ID: SECRET_KEY}, spec_dir=_tccli_services()) as emu:
+        emu.enable_sts()
+        profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint))
+        cred = Credential(SECRET_ID, SECRET_KEY)
+        client = cvm.CvmClient(cred, "ap-guangzhou", profile)
+        request = cvm_models.DescribeInstancesRequest(
+            Filters=[cvm_models.Filter(Name="zone", Values=["ap-guangzhou-3"])],
+            Limit=1,
+            headers={"X-TC-TraceId": "trace-codegen"},
+        )
+        resp = client.DescribeInstances(request)
+        assert isinstance(resp, cvm_models.DescribeInstancesResponse)
+        assert isinstance(resp.TotalCount, int)
+        assert resp.InstanceSet
+        assert isinstance(resp.InstanceSet[0], cvm_models.Instance)
+        assert isinstance(resp.InstanceSet[0].Placement, cvm_models.Placement)
+        assert resp.RequestId
+        seen = emu.requests[-1]
+        assert seen.params == {
+            "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-3"]}],
+            "Limit": 1,
+        }
+
+        # The spec is enforced: a wrong type for a documented member is refused.
+        bad = cvm_models.DescribeInstancesRequest(extra={"Limit": "many"})
+        with pytest.raises(TencentCloudSDKException) as info:
+            client.DescribeInstances(bad)
+        assert info.value.code == "InvalidParameter"
+
+        sts_client = sts.StsClient(cred, "ap-guangzhou", profile)
+        role = sts_client.AssumeRole(
+            sts_models.AssumeRoleRequest(
+                RoleArn="qcs::cam::uin/100000000001:roleName/demo", RoleSessionName="codegen"
+            )
+        )
+        assert isinstance(role.Credentials, sts_models.Credentials)
+        assert role.Credentials.TmpSecretKey
+        assert role.Credentials.TmpSecretKey not in repr(role)
+        assert isinstance(role.ExpiredTime, int)
+
+
+def test_required_request_members_are_required_constructor_arguments(generated: Path) -> None:
+    """Request-side required members have no default; response-side members are all optional."""
+    sts_models = importlib.import_module(f"{PACKAGE}.sts.v20180813.models")
+    with pytest.raises(TypeError):
+        sts_models.AssumeRoleRequest(RoleSessionName="x")
+    fields = {f.name: f for f in attrs.fields(sts_models.AssumeRoleRequest)}
+    assert fields["RoleArn"].default is attrs.NOTHING
+    assert fields["DurationSeconds"].default is None
+    assert all(
+        f.default is None
+        for f in attrs.fields(sts_models.AssumeRoleResponse)
+        if f.name not in ("headers", "extra")
+    )
+
+
+def test_members_named_like_types_keep_their_types(generated: Path) -> None:
+    """A member named List or Thing does not hide those types from later members."""
+    models = importlib.import_module(f"{PACKAGE}.demo.v20240101.models")
+    source = Path(models.__file__ or "").read_text("utf-8")
+    assert "Others: Optional[_List[_Thing]] = None" in source
+    assert "_Thing = Thing" in source
+    resp = models.DescribeThingsResponse.from_api(
+        {
+            "List": [{"Id": "a"}],
+            "Thing": {"Id": "b", "Secret_Box": {"Token": "tok"}},
+            "Others": [{"Id": "c", "Size": 2}],
+            "Best": {"Id": "d"},
+            "Names": ["x"],
+        }
+    )
+    assert resp.List == [models.Thing(Id="a")]
+    assert resp.Others == [models.Thing(Id="c", Size=2)]
+    assert isinstance(resp.Best, models.Thing)
+    assert resp.Thing is not None
+    assert resp.Thing.Secret_Box == models.Secret_Box(Token="tok")
+    assert "tok" not in repr(resp)
+
+
+def test_documentation_becomes_clean_docstrings(generated: Path) -> None:
+    """HTML is stripped, look-alike punctuation turned ASCII, quotes and backslashes escaped."""
+    client = importlib.import_module(f"{PACKAGE}.demo.v20240101.client")
+    doc = client.DemoClient.DescribeThings.__doc__ or ""
+    assert "<p>" not in doc
+    assert 'Lists things,quoted \'x\' - a """ b \\ c.' in doc
+    assert "- one\n" in doc
+    stream_doc = client.DemoClient.StreamChat.__doc__ or ""
+    assert "deprecated" in stream_doc
+    models = importlib.import_module(f"{PACKAGE}.demo.v20240101.models")
+    source = Path(models.__file__ or "").read_text("utf-8")
+    assert "Hidden in the API documentation." in source
+    assert "class Secret_Box(Model):  # noqa: N801" in source
+
+
+def test_clean_doc_keeps_text_and_drops_markup() -> None:
+    """clean_doc: tags out, entities decoded, list items and breaks kept as lines."""
+    text = clean_doc("<p>a&amp;b<br/>c</p><ul><li>x</li></ul>\u3000end")
+    assert text == "a&b\nc\n\n- x\n\nend"
+    assert clean_doc(None) == ""
+
+
+def test_a_streaming_action_returns_the_event_iterator(generated: Path) -> None:
+    """An action named with --sse returns the events the server streams."""
+    client_mod = importlib.import_module(f"{PACKAGE}.demo.v20240101")
+    models = importlib.import_module(f"{PACKAGE}.demo.v20240101.models")
+
+    def chat(params: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+        for word in str(params["Prompt"]).split():
+            yield {"data": json.dumps({"Word": word})}
+
+    with ApiEmulator({SECRET_ID: SECRET_KEY}) as emu:
+        emu.register("demo", "StreamChat", chat)
+        profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint))
+        client = client_mod.DemoClient(Credential(SECRET_ID, SECRET_KEY), "", profile)
+        events: List[Dict[str, Any]] = list(
+            client.StreamChat(models.StreamChatRequest(Prompt="hello there"))
+        )
+    assert [json.loads(e["data"])["Word"] for e in events] == ["hello", "there"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "needle"),
+    [
+        (
+            lambda s: s["objects"]["Filter"]["members"][0].update(type="weird"),
+            "unknown member type",
+        ),
+        (lambda s: s["objects"]["Filter"]["members"][0].update(name="class"), "not usable"),
+        (lambda s: s["objects"]["Filter"]["members"][1].update(name="Name"), "duplicate"),
+        (lambda s: s["objects"]["Filter"]["members"][1].update(member="Nope"), "unknown type"),
+        (lambda s: s["actions"]["DescribeThings"].update(output="Nope"), "unknown input or output"),
+    ],
+)
+def test_specs_that_cannot_become_python_are_refused(mutate: Any, needle: str) -> None:
+    """A spec with an unknown type or an unusable name raises ClientError saying what."""
+    spec = copy.deepcopy(DEMO_SPEC)
+    mutate(spec)
+    with pytest.raises(TencentCloudSDKException) as info:
+        generate(spec, service="demo")
+    assert info.value.code == "ClientError"
+    assert needle in str(info.value.message)
+
+
+def test_actions_option_keeps_only_those_actions_and_the_models_they_reach() -> None:
+    """--action DescribeThings generates that method and only the objects it uses."""
+    files = generate(DEMO_SPEC, service="demo", actions=["DescribeThings"])
+    assert "def DescribeThings(" in files["client.py"]
+    assert "StreamChat" not in files["client.py"]
+    models = files["models.py"]
+    for name in (
+        "DescribeThingsRequest",
+        "DescribeThingsResponse",
+        "Filter",
+        "Thing",
+        "Secret_Box",
+    ):
+        assert f"class {name}(" in models
+    assert "StreamChatRequest" not in models
+    with pytest.raises(TencentCloudSDKException, match="no action Nope"):
+        generate(DEMO_SPEC, service="demo", actions=["Nope"])
+
+
+def test_an_unknown_sse_action_is_refused() -> None:
+    """--sse must name an action of the service."""
+    with pytest.raises(TencentCloudSDKException, match="NoSuchAction"):
+        generate(DEMO_SPEC, service="demo", sse_actions=["NoSuchAction"])
+
+
+def test_the_command_line_reports_errors_with_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """python -m tcfunc.codegen: 0 with the files listed, 1 for a missing service, 2 for usage."""
+    spec_dir = tmp_path / "specs" / "demo" / "v20240101"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "api.json").write_text(json.dumps(DEMO_SPEC), encoding="utf-8")
+    out = tmp_path / "out"
+    assert codegen_main([str(tmp_path / "specs"), "--service", "demo", "--out", str(out)]) == 0
+    assert "client.py" in capsys.readouterr().out
+    code = codegen_main(
+        [str(tmp_path / "specs"), "--service", "cvm", "--version", "2017-03-12", "--out", str(out)]
+    )
+    assert code == 1
+    assert capsys.readouterr().err.startswith("ClientError: no api.json for cvm v20170312")
+    with pytest.raises(SystemExit) as info:
+        codegen_main([str(tmp_path / "specs"), "--service", "demo"])
+    assert info.value.code == 2
+    assert "--out" in capsys.readouterr().err
+    bad_version = [str(tmp_path / "specs"), "--service", "demo", "--out", str(out)]
+    assert codegen_main([*bad_version, "--version", "yesterday"]) == 1

@@ -1,0 +1,301 @@
+"""tcfunc.model: typed request/response models to and from the API's JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any, Dict, List, Optional
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tcfunc import TencentCloudSDKException
+from tcfunc.model import Model, is_secret_name
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Filter(Model):
+    Name: str
+    Values: List[str]
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Placement(Model):
+    Zone: Optional[str] = None
+    ProjectId: Optional[int] = None
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Instance(Model):
+    InstanceId: Optional[str] = None
+    CPU: Optional[int] = None
+    Price: Optional[float] = None
+    Tags: Optional[List[Placement]] = None
+    Children: Optional[List[Instance]] = None
+    # Last: a member named like a type hides the type from later annotations.
+    Placement: Optional[Placement] = None
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DescribeRequest(Model):
+    InstanceIds: Optional[List[str]] = None
+    Filters: Optional[List[Filter]] = None
+    Limit: Optional[int] = None
+    DryRun: Optional[bool] = None
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class DescribeResponse(Model):
+    TotalCount: Optional[int] = None
+    InstanceSet: Optional[List[Instance]] = None
+    RequestId: Optional[str] = None
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Credentials(Model):
+    TmpSecretId: Optional[str] = None
+    TmpSecretKey: Optional[str] = None
+    Token: Optional[str] = None
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Renamed(Model):
+    From: Optional[int] = attrs.field(default=None, metadata={"api_name": "from"})
+
+
+def test_to_api_omits_unset_fields_and_serialises_nested_models() -> None:
+    """Unset (None) fields are left out; nested models and lists of them become JSON objects."""
+    req = DescribeRequest(
+        Filters=[Filter(Name="zone", Values=["ap-guangzhou-6"])], Limit=0, DryRun=False
+    )
+    assert req.to_api() == {
+        "Filters": [{"Name": "zone", "Values": ["ap-guangzhou-6"]}],
+        "Limit": 0,
+        "DryRun": False,
+    }
+    assert DescribeRequest().to_api() == {}
+
+
+def test_to_api_keeps_empty_lists_and_field_order() -> None:
+    """An explicit empty list is sent (it is set); keys follow the declaration order."""
+    body = DescribeRequest(Limit=5, InstanceIds=[]).to_api()
+    assert list(body) == ["InstanceIds", "Limit"]
+    assert body["InstanceIds"] == []
+
+
+def test_to_api_merges_extra_without_overriding_declared_fields() -> None:
+    """Fields in ``extra`` (newer API params) are sent, but declared fields win."""
+    req = DescribeRequest(Limit=1, extra={"NewParam": {"A": 1}, "Limit": 99, "Gone": None})
+    assert req.to_api() == {"Limit": 1, "NewParam": {"A": 1}}
+
+
+def test_headers_are_kept_on_the_request_but_never_serialised() -> None:
+    """Per-request headers live on the model and do not enter the JSON body."""
+    req = DescribeRequest(Limit=1, headers={"X-TC-TraceId": "t-1"})
+    assert req.headers == {"X-TC-TraceId": "t-1"}
+    assert req.to_api() == {"Limit": 1}
+
+
+def test_from_api_builds_nested_models_and_lists_of_models() -> None:
+    """Nested JSON objects and arrays of objects become the declared models."""
+    resp = DescribeResponse.from_api(
+        {
+            "TotalCount": 1,
+            "InstanceSet": [
+                {
+                    "InstanceId": "ins-1",
+                    "CPU": 2,
+                    "Placement": {"Zone": "ap-guangzhou-3", "ProjectId": 0},
+                    "Tags": [{"Zone": "z"}],
+                    "Children": [{"InstanceId": "ins-2"}],
+                }
+            ],
+            "RequestId": "req-1",
+        }
+    )
+    assert resp.TotalCount == 1
+    assert resp.InstanceSet is not None
+    inst = resp.InstanceSet[0]
+    assert isinstance(inst, Instance)
+    assert inst.Placement == Placement(Zone="ap-guangzhou-3", ProjectId=0)
+    assert inst.Tags == [Placement(Zone="z")]
+    assert inst.Children == [Instance(InstanceId="ins-2")]
+
+
+def test_from_api_keeps_unknown_fields_in_extra() -> None:
+    """A field the model does not declare is kept in ``extra``, not rejected."""
+    resp = DescribeResponse.from_api({"TotalCount": 0, "Brand": "new", "RequestId": "r"})
+    assert resp.extra == {"Brand": "new"}
+    assert resp.to_api() == {"TotalCount": 0, "RequestId": "r", "Brand": "new"}
+
+
+def test_from_api_treats_missing_and_null_optional_fields_as_none() -> None:
+    """Missing fields and JSON null (including null lists) read as None."""
+    resp = DescribeResponse.from_api({"InstanceSet": None})
+    assert resp.TotalCount is None
+    assert resp.InstanceSet is None
+    assert resp.extra == {}
+
+
+def test_from_api_turns_integers_into_floats_where_a_float_is_declared() -> None:
+    """JSON ``1`` where the API documents a float reads as ``1.0``; bools are left alone."""
+    inst = Instance.from_api({"Price": 1})
+    assert inst.Price == 1.0
+    assert isinstance(inst.Price, float)
+
+
+def test_from_api_reports_a_missing_required_field_with_the_api_code() -> None:
+    """A required field that is absent raises MissingParameter naming the field."""
+    with pytest.raises(TencentCloudSDKException) as info:
+        DescribeRequest.from_api({"Filters": [{"Values": ["a"]}]})
+    assert info.value.code == "MissingParameter"
+    assert "DescribeRequest.Filters[0]" in str(info.value.message)
+    assert "Name" in str(info.value.message)
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        ({"InstanceSet": {"InstanceId": "x"}}, "DescribeResponse.InstanceSet"),
+        ({"InstanceSet": ["ins-1"]}, "DescribeResponse.InstanceSet[0]"),
+        ({"InstanceSet": [{"Placement": "z"}]}, "DescribeResponse.InstanceSet[0].Placement"),
+    ],
+)
+def test_from_api_names_the_path_of_a_shape_mismatch(data: Dict[str, Any], where: str) -> None:
+    """A value of the wrong JSON shape raises ClientError with the path to it."""
+    with pytest.raises(TencentCloudSDKException) as info:
+        DescribeResponse.from_api(data)
+    assert info.value.code == "ClientError"
+    assert str(info.value.message).startswith(where + ":")
+
+
+def test_from_api_refuses_a_non_object() -> None:
+    """from_api of something that is not a JSON object is a ClientError, not a crash."""
+    with pytest.raises(TencentCloudSDKException) as info:
+        DescribeResponse.from_api(["x"])  # type: ignore[arg-type]
+    assert info.value.code == "ClientError"
+
+
+def test_api_name_metadata_maps_a_python_name_to_the_wire_name() -> None:
+    """A field may carry its wire name in ``metadata['api_name']`` (keywords, collisions)."""
+    assert Renamed(From=3).to_api() == {"from": 3}
+    assert Renamed.from_api({"from": 4}).From == 4
+
+
+def test_json_string_helpers_round_trip() -> None:
+    """to_json_string/from_json_string, the official models' helpers, round-trip."""
+    req = DescribeRequest(Filters=[Filter(Name="n", Values=["中文"])])
+    text = req.to_json_string()
+    assert "中文" in text
+    assert DescribeRequest.from_json_string(text) == req
+    with pytest.raises(TencentCloudSDKException) as info:
+        DescribeRequest.from_json_string("{not json")
+    assert info.value.code == "ClientError"
+
+
+def test_repr_shows_set_fields_only() -> None:
+    """The repr lists the fields that are set, nested models included, in API names."""
+    resp = DescribeResponse(TotalCount=1, InstanceSet=[Instance(InstanceId="ins-1")])
+    assert (
+        repr(resp) == "DescribeResponse(TotalCount=1, InstanceSet=[Instance(InstanceId='ins-1')])"
+    )
+
+
+def test_repr_masks_secrets_in_fields_extra_and_headers() -> None:
+    """Secret-looking fields, extra keys and header values never appear in a repr."""
+    creds = Credentials(
+        TmpSecretId="AKIDtmp",
+        TmpSecretKey="very-secret",
+        Token="tok-secret",
+        extra={"Nested": {"Password": "pw-secret"}, "Plain": [1]},
+        headers={"X-TC-Token": "hdr-secret", "X-TC-TraceId": "trace"},
+    )
+    text = repr(creds)
+    for secret in ("very-secret", "tok-secret", "pw-secret", "hdr-secret"):
+        assert secret not in text
+    assert "AKIDtmp" in text
+    assert "trace" in text
+    assert "'Plain': [1]" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("SecretKey", True),
+        ("TmpSecretKey", True),
+        ("Token", True),
+        ("Password", True),
+        ("SecretId", False),
+        ("TokenId", False),
+        ("KeyName", False),
+    ],
+)
+def test_is_secret_name(name: str, secret: bool) -> None:
+    """Secret-looking names are recognised by suffix; ids and names are not secrets."""
+    assert is_secret_name(name) is secret
+
+
+def test_models_are_frozen_and_changed_with_evolve() -> None:
+    """Models are immutable; attrs.evolve makes a changed copy."""
+    req = DescribeRequest(Limit=1)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        req.Limit = 2  # type: ignore[misc]
+    assert attrs.evolve(req, Limit=2).to_api() == {"Limit": 2}
+
+
+def test_required_fields_are_required_at_construction() -> None:
+    """A required field without a default must be given to the constructor."""
+    with pytest.raises(TypeError):
+        Filter(Name="zone")  # type: ignore[call-arg]
+
+
+def test_a_model_defined_in_a_function_gets_a_clear_error() -> None:
+    """Field types are resolved from module names; a local model says so clearly."""
+
+    @attrs.frozen(kw_only=True, repr=False)
+    class Local(Model):
+        Child: Optional[Local] = None
+
+    with pytest.raises(TypeError, match="module level"):
+        Local.from_api({})
+
+
+def test_importing_tcfunc_model_stays_light() -> None:
+    """tcfunc.model loads neither urllib3 nor the HTTP client."""
+    code = "import sys, tcfunc.model; print(sorted(m for m in sys.modules if 'urllib3' in m))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert out.stdout.strip() == "[]"
+
+
+_json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5))
+_json = st.recursive(
+    _json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    total=st.one_of(st.none(), st.integers()),
+    ids=st.one_of(st.none(), st.lists(st.text(max_size=8), max_size=3)),
+    extra=st.dictionaries(st.sampled_from(["Alpha", "Beta"]), _json, max_size=2),
+)
+def test_from_api_inverts_to_api(
+    total: Optional[int], ids: Optional[List[str]], extra: Dict[str, Any]
+) -> None:
+    """Reading what to_api wrote gives back an equal model (JSON round trip included)."""
+    instances = None if ids is None else [Instance(InstanceId=i, CPU=1) for i in ids]
+    resp = DescribeResponse(TotalCount=total, InstanceSet=instances, extra=extra)
+    wire = json.loads(json.dumps(resp.to_api()))
+    again = DescribeResponse.from_api(wire)
+    assert again.to_api() == resp.to_api()
+    assert again.TotalCount == total
+    assert again.InstanceSet == instances
