@@ -2,27 +2,65 @@
 
 Configuration values are frozen, request building and signing are pure
 functions, and I/O lives at the edge (the urllib3 transport, the credential
-providers that fetch, and logging). urllib3 is imported only when the first
-request is sent.
+providers that fetch, and logging).
+
+The names below are loaded on first use (PEP 562), so ``import tcfunc`` and
+``import tcfunc.signing`` cost almost nothing: a tool that only signs never
+loads attrs, and nothing loads urllib3 before the first request is sent.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Dict, List
+
 from ._version import __version__
-from .client import AbstractClient, CommonClient
-from .credential import (
-    Credential,
-    CVMRoleCredential,
-    DefaultCredentialProvider,
-    DefaultTkeOIDCRoleArnProvider,
-    EnvironmentVariableCredential,
-    OIDCRoleArnCredential,
-    ProfileCredential,
-    STSAssumeRoleCredential,
-)
-from .errors import TencentCloudSDKException
-from .profile import ClientProfile, HttpProfile, RegionBreakerProfile
-from .request import PreparedRequest, RequestOptions, prepare_request
-from .retry import NoopRetryer, StandardRetryer
-from .verify import VerifiedRequest, parse_request, verify_request
+
+if TYPE_CHECKING:
+    from .client import AbstractClient, CommonClient
+    from .credential import (
+        Credential,
+        CVMRoleCredential,
+        DefaultCredentialProvider,
+        DefaultTkeOIDCRoleArnProvider,
+        EnvironmentVariableCredential,
+        OIDCRoleArnCredential,
+        ProfileCredential,
+        STSAssumeRoleCredential,
+    )
+    from .errors import TencentCloudSDKException
+    from .profile import ClientProfile, HttpProfile, RegionBreakerProfile
+    from .request import PreparedRequest, RequestOptions, prepare_request
+    from .response import parse_response
+    from .retry import NoopRetryer, StandardRetryer
+    from .verify import VerifiedRequest, parse_request, verify_request
+
+# public name -> the module that defines it
+_LAZY: Dict[str, str] = {
+    "TencentCloudSDKException": "errors",
+    "Credential": "credential",
+    "HttpProfile": "profile",
+    "ClientProfile": "profile",
+    "RegionBreakerProfile": "profile",
+    "StandardRetryer": "retry",
+    "NoopRetryer": "retry",
+    "AbstractClient": "client",
+    "CommonClient": "client",
+    "EnvironmentVariableCredential": "credential",
+    "ProfileCredential": "credential",
+    "CVMRoleCredential": "credential",
+    "STSAssumeRoleCredential": "credential",
+    "OIDCRoleArnCredential": "credential",
+    "DefaultTkeOIDCRoleArnProvider": "credential",
+    "DefaultCredentialProvider": "credential",
+    "PreparedRequest": "request",
+    "RequestOptions": "request",
+    "prepare_request": "request",
+    "parse_response": "response",
+    "VerifiedRequest": "verify",
+    "parse_request": "verify",
+    "verify_request": "verify",
+}
 
 __all__ = [
     "__version__",
@@ -50,7 +88,21 @@ __all__ = [
     "PreparedRequest",
     "RequestOptions",
     "prepare_request",
+    "parse_response",
     "VerifiedRequest",
     "parse_request",
     "verify_request",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tcfunc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted([*globals(), *_LAZY])

@@ -73,7 +73,7 @@ class CredentialProvider(Protocol):
         ...
 
 
-def _check_part(what: str) -> Any:
+def _check_part(what: str, *, in_header: bool) -> Any:
     def check(_inst: Any, _attr: Any, value: Any) -> None:
         if value is None or not isinstance(value, str) or value.strip() == "":
             fail("InvalidCredential", f"{what} should not be none or empty")
@@ -81,6 +81,9 @@ def _check_part(what: str) -> Any:
             fail("InvalidCredential", f"{what} should not contain spaces")
         if CONTROL_CHARS.search(value):
             fail("InvalidCredential", f"{what} should not contain control characters")
+        if in_header and not value.isascii():
+            # The id travels in the Authorization header (or v1 params).
+            fail("InvalidCredential", f"{what} should be ASCII")
 
     return check
 
@@ -92,6 +95,9 @@ def _check_token(_inst: Any, _attr: Any, value: Any) -> None:
         fail("InvalidCredential", "token should be a string or None")
     if CONTROL_CHARS.search(value):
         fail("InvalidCredential", "token should not contain control characters")
+    if not value.isascii():
+        # Sent as X-TC-Token; real tokens are ASCII, anything else fails on the wire.
+        fail("InvalidCredential", "token should be ASCII")
 
 
 def _mask(value: Optional[str]) -> str:
@@ -108,8 +114,10 @@ class Credential:
     seconds) is set on temporary credentials by the refreshing providers.
     """
 
-    secret_id: str = attrs.field(validator=_check_part("secret id"))
-    secret_key: str = attrs.field(validator=_check_part("secret key"), repr=lambda _v: "'***'")
+    secret_id: str = attrs.field(validator=_check_part("secret id", in_header=True))
+    secret_key: str = attrs.field(
+        validator=_check_part("secret key", in_header=False), repr=lambda _v: "'***'"
+    )
     token: Optional[str] = attrs.field(default=None, validator=_check_token, repr=_mask)
     expires_at: Optional[float] = attrs.field(default=None, kw_only=True)
 

@@ -10,15 +10,13 @@ validated when built: a bad value raises :class:`TencentCloudSDKException`
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
 from ._validate import check_host, check_no_control, fail
-
-if TYPE_CHECKING:
-    from .retry import Retryer
+from .retry import Retryer
 
 __all__ = ["ClientProfile", "HttpProfile", "RegionBreakerProfile", "redact_url"]
 
@@ -32,12 +30,15 @@ def redact_url(url: Optional[str]) -> Optional[str]:
     if not url:
         return url
     try:
-        parts = urlsplit(url)
+        # Proxies may be written without a scheme (user:pw@host:port); parse
+        # them the way the proxy validator and the transport read them.
+        parts = urlsplit(url if "://" in url else "http://" + url)
         if parts.password is None:
             return url
         netloc = parts.netloc.rsplit("@", 1)[1]
         user = parts.username or ""
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+        redacted = urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+        return redacted if "://" in url else redacted.split("://", 1)[1]
     except ValueError:
         return "<unparseable url>"
 

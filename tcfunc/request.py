@@ -68,7 +68,40 @@ _SERVICE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 def _frozen_names(value: Iterable[str]) -> FrozenSet[str]:
     if isinstance(value, str):
         return frozenset((value,))
-    return frozenset(value)
+    try:
+        names = frozenset(value)
+    except TypeError:
+        fail("ClientError", "RequestOptions.binary_params must be a list of param names")
+    if not all(isinstance(name, str) for name in names):
+        fail("ClientError", "RequestOptions.binary_params must be a list of param names")
+    return names
+
+
+def _check_flag(inst: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, bool):
+        fail("ClientError", f"RequestOptions.{attribute.name} must be True or False")
+
+
+def _check_optional_str(inst: Any, attribute: Any, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        fail("ClientError", f"RequestOptions.{attribute.name} must be a string")
+
+
+def _check_body(inst: Any, attribute: Any, value: Any) -> None:
+    if value is not None and not isinstance(value, (bytes, bytearray, memoryview)):
+        fail("ClientError", "RequestOptions.body must be bytes")
+
+
+# RFC 2046: 1 to 70 characters from a small safe set (no CR, LF or quotes).
+_BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,./:=?-]{1,70}$")
+
+
+def _check_boundary(inst: Any, attribute: Any, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not _BOUNDARY.match(value)):
+        fail(
+            "ClientError",
+            "RequestOptions.boundary must be 1-70 characters of [0-9A-Za-z'()+_,./:=?-]",
+        )
 
 
 @attrs.frozen
@@ -92,16 +125,18 @@ class RequestOptions:
     ``Endpoint``).
     """
 
-    skip_sign: bool = False
-    multipart: bool = False
+    skip_sign: bool = attrs.field(default=False, validator=_check_flag)
+    multipart: bool = attrs.field(default=False, validator=_check_flag)
     binary_params: FrozenSet[str] = attrs.field(default=frozenset(), converter=_frozen_names)
-    octet_stream: bool = False
+    octet_stream: bool = attrs.field(default=False, validator=_check_flag)
     body: Optional[bytes] = attrs.field(
-        default=None, repr=lambda b: f"<{len(b)} bytes>" if b is not None else "None"
+        default=None,
+        validator=_check_body,
+        repr=lambda b: f"<{len(b)} bytes>" if b is not None else "None",
     )
-    unsigned_payload: bool = False
-    endpoint: Optional[str] = None
-    boundary: Optional[str] = None
+    unsigned_payload: bool = attrs.field(default=False, validator=_check_flag)
+    endpoint: Optional[str] = attrs.field(default=None, validator=_check_optional_str)
+    boundary: Optional[str] = attrs.field(default=None, validator=_check_boundary)
 
     @classmethod
     def coerce(cls, value: Union[RequestOptions, Mapping[str, Any], None]) -> RequestOptions:
@@ -139,9 +174,18 @@ class PreparedRequest:
     """A signed request, ready for any HTTP client: method, URL, headers, body."""
 
     method: str
-    url: str
+    url: str = attrs.field(repr=lambda url: repr(redact_query(url)))
     headers: Mapping[str, str] = attrs.field(repr=False)
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+
+
+# v1 GET requests carry these in the query string.
+_SECRET_QUERY = re.compile(r"(?<=[?&])(Signature|Token|SecretId)=[^&]*")
+
+
+def redact_query(url: str) -> str:
+    """``url`` with the values of v1 ``Signature``, ``Token`` and ``SecretId`` masked."""
+    return _SECRET_QUERY.sub(r"\1=***", url)
 
 
 def request_client_header(profile: ClientProfile) -> str:
@@ -228,6 +272,7 @@ def _snapshot(credential: Union[Credential, CredentialProvider]) -> Credential:
 
 
 _DAY = 86400
+_MAX_TIMESTAMP = 253402300800  # 10000-01-01T00:00:00Z: the date must have four digits
 _date_cache: Dict[int, str] = {}
 
 
@@ -346,7 +391,7 @@ def _endpoint(
         try:
             parsed = urlsplit(options.endpoint).hostname
         except ValueError:
-            parsed = None
+            fail("ClientError", "the Endpoint option is not a valid URL")
         if parsed:
             check_host("options endpoint", parsed)
             return parsed
@@ -398,6 +443,10 @@ def prepare_request(
     if region is None:
         region = ""
     names = (action, service, version, region)
+    if type(action) is not str or type(service) is not str or type(version) is not str:
+        _check_names(action, service, version, region)  # raises the precise error
+    if type(region) is not str:
+        _check_text("region", region)
     if names not in _VALID_NAMES:
         _check_names(action, service, version, region)
         if len(_VALID_NAMES) >= _CACHE_LIMIT:
@@ -407,8 +456,8 @@ def prepare_request(
     extra_headers = _check_headers(headers)
     if timestamp is None:
         timestamp = int(time.time())
-    elif type(timestamp) is not int or timestamp < 0:
-        fail("ClientError", "timestamp must be a non-negative integer (Unix seconds)")
+    elif type(timestamp) is not int or not 0 <= timestamp < _MAX_TIMESTAMP:
+        fail("ClientError", "timestamp must be Unix seconds between 1970 and 9999")
     if params is not None and type(params) is not dict and not isinstance(params, abc.Mapping):
         fail("ClientError", f"params must be a dict, got {type(params).__name__}")
 
@@ -486,6 +535,9 @@ _RESERVED = frozenset(
         "x-tc-region",
         "x-tc-token",
         "x-tc-language",
+        # The transport frames the body; a caller's value could contradict it.
+        "content-length",
+        "transfer-encoding",
     )
 )
 
@@ -556,9 +608,9 @@ def _build_tc3(
     else:
         date = _utc_date(timestamp)
         payload_hash = signing.sha256_hex(b"UNSIGNED-PAYLOAD" if unsigned else body)
-        # The official SDK signs exactly these two headers; building their
-        # canonical block inline skips the generic sort (this is the hot path).
-        header_block = f"content-type:{content_type.lower()}\nhost:{endpoint.lower()}\n"
+        # The official SDK signs exactly these two headers, with their values
+        # as sent; building the block inline skips the generic sort (hot path).
+        header_block = f"content-type:{content_type}\nhost:{endpoint}\n"
         canonical = signing.canonical_request(
             method, "/", query, header_block, _SIGNED_HEADERS, payload_hash
         )
@@ -612,6 +664,12 @@ def _build_v1(
     flat["SecretId"] = cred.secret_id
     flat["SignatureMethod"] = profile.signMethod
     flat["Language"] = profile.language
+    if any("_" in name for name in flat):
+        # v1 signs "_" as "."; two names that meet there would let a server
+        # see a value nobody signed, so refuse them.
+        signed = [name.replace("_", ".") for name in flat]
+        if len(set(signed)) != len(signed):
+            fail("ClientError", "two params have the same name once '_' is signed as '.'")
     to_sign = signing.v1_string_to_sign(method, endpoint, "/", flat)
     flat["Signature"] = signing.sign_v1(cred.secret_key, to_sign, profile.signMethod)
     encoded = _urlencode(flat)

@@ -111,10 +111,12 @@ def sign_v1(secret_key: str, sign_str: str, sign_method: str) -> str:
 def canonical_headers(headers: Iterable[Tuple[str, str]]) -> Tuple[str, str]:
     """``(canonical_headers, signed_headers)`` for the given (name, value) pairs.
 
-    Names and values are lower-cased and trimmed, as the TC3 documentation
-    specifies, and sorted by name.
+    Names are lower-cased, values trimmed, and the pairs sorted by name. Values
+    keep their case: the official SDKs sign them as sent (the documentation
+    says lower-case; the two agree whenever hosts are written in lower case,
+    and :func:`tcfunc.verify_request` accepts either).
     """
-    pairs = sorted((name.strip().lower(), value.strip().lower()) for name, value in headers)
+    pairs = sorted((name.strip().lower(), value.strip()) for name, value in headers)
     canonical = "".join(f"{name}:{value}\n" for name, value in pairs)
     signed = ";".join(name for name, _ in pairs)
     return canonical, signed

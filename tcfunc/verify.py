@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 import re
 import time
 from datetime import datetime, timezone
@@ -87,7 +88,9 @@ def _err(code: str, message: str) -> TencentCloudSDKException:
 
 
 def _lower_headers(headers: Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]) -> Dict[str, str]:
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    # Anything with items() (dict, http.client.HTTPMessage, urllib3's
+    # HTTPHeaderDict) or an iterable of pairs.
+    items = headers.items() if hasattr(headers, "items") else headers
     out: Dict[str, str] = {}
     for name, value in items:
         if isinstance(name, bytes):
@@ -242,7 +245,11 @@ def _check_window(timestamp: int, now: float, max_skew: float) -> None:
 
 
 def _lookup(lookup_secret: SecretLookup, secret_id: str) -> Tuple[str, Optional[str], bool]:
-    found = lookup_secret(secret_id)
+    try:
+        found = lookup_secret(secret_id)
+    except Exception as exc:
+        # The server failed, not the request: say so, without the details.
+        raise _err("InternalError", "the secret lookup failed") from exc
     if found is None:
         raise _err("AuthFailure.SecretIdNotFound", "the SecretId is not found")
     if isinstance(found, Credential):
@@ -389,6 +396,8 @@ def _verify(
     method = method.upper()
     hdrs = _lower_headers(headers)
     now = time.time() if now is None else now
+    if not (math.isfinite(now) and math.isfinite(max_skew) and max_skew >= 0):
+        raise _err("InternalError", "the verifier's clock or max_skew is not a finite number")
     auth = hdrs.get("authorization")
     if auth is not None:
         if auth.strip() == "SKIP":
@@ -436,16 +445,24 @@ def _verify_tc3(
         payload_hash = signing.sha256_hex(b"UNSIGNED-PAYLOAD")
     else:
         payload_hash = signing.sha256_hex(body)
-    header_block, signed = signing.canonical_headers((n, hdrs[n]) for n in signed_names)
-    canonical = signing.canonical_request(method, path, query, header_block, signed, payload_hash)
     scope = signing.credential_scope(match["date"], match["service"])
-    expected = signing.sign_tc3(
-        secret_key,
-        match["date"],
-        match["service"],
-        signing.string_to_sign(timestamp, scope, canonical),
-    )
-    if not hmac.compare_digest(expected, match["sig"]):
+
+    def signature_over(pairs: List[Tuple[str, str]]) -> str:
+        header_block, signed = signing.canonical_headers(pairs)
+        canonical = signing.canonical_request(
+            method, path, query, header_block, signed, payload_hash
+        )
+        to_sign = signing.string_to_sign(timestamp, scope, canonical)
+        return signing.sign_tc3(secret_key, match["date"], match["service"], to_sign)
+
+    as_sent = [(n, hdrs[n]) for n in signed_names]
+    matched = hmac.compare_digest(signature_over(as_sent), match["sig"])
+    lowered = [(n, v.lower()) for n, v in as_sent]
+    if not matched and lowered != as_sent:
+        # The official SDKs sign header values as sent; the documentation
+        # says lower-case. Accept either (they differ only for mixed case).
+        matched = hmac.compare_digest(signature_over(lowered), match["sig"])
+    if not matched:
         raise _err("AuthFailure.SignatureFailure", "the request signature does not match")
     _check_token(token, check_token, hdrs.get("x-tc-token"))
     return VerifiedRequest(
@@ -476,6 +493,10 @@ def _verify_v1(
     path, query = _split_url(url)
     pairs = _v1_pairs(method, query, hdrs, body)
     values = dict(pairs)
+    # v1 signs "_" as "."; a repeated name, or two names that meet once
+    # renamed, would let an unsigned value ride along with a signed one.
+    if len({name.replace("_", ".") for name, _ in pairs}) != len(pairs):
+        raise _err("InvalidParameter", "a parameter name is repeated")
     if "Signature" not in values:
         raise _err("AuthFailure.InvalidAuthorization", "the request carries no signature")
     signature = values["Signature"]

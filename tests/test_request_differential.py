@@ -30,7 +30,14 @@ VALUES = st.recursive(
     max_leaves=8,
 )
 PARAMS = st.dictionaries(NAMES, VALUES, max_size=5)
-HOSTS = st.sampled_from([None, "cvm.ap-shanghai.tencentcloudapi.com", "127.0.0.1:8080"])
+HOSTS = st.sampled_from(
+    [
+        None,
+        "cvm.ap-shanghai.tencentcloudapi.com",
+        "127.0.0.1:8080",
+        "CVM.Ap-Shanghai.TencentCloudAPI.com",
+    ]
+)
 SECRET_IDS = st.from_regex(r"AKID[A-Za-z0-9]{8,20}", fullmatch=True)
 SECRET_KEYS = st.from_regex(r"[A-Za-z0-9+/]{10,32}", fullmatch=True)
 TOKENS = st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9_-]{10,40}", fullmatch=True))
@@ -42,7 +49,11 @@ def requests(draw: st.DrawFn) -> Dict[str, Any]:
         protocol=draw(st.sampled_from(["https", "http"])),
         endpoint=draw(HOSTS),
         reqMethod=draw(st.sampled_from(["GET", "POST"])),
-        rootDomain=draw(st.sampled_from(["tencentcloudapi.com", "internal.tencentcloudapi.com"])),
+        rootDomain=draw(
+            st.sampled_from(
+                ["tencentcloudapi.com", "internal.tencentcloudapi.com", "TencentCloudAPI.com"]
+            )
+        ),
     )
     profile = tcfunc.ClientProfile(
         signMethod=draw(st.sampled_from(["TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256"])),
@@ -151,3 +162,20 @@ def test_unsigned_payload_and_skip_sign_match_official(method: str) -> None:
         assert _without(ours.headers, "X-TC-RequestClient") == _without(
             theirs[2], "X-TC-RequestClient"
         )
+
+
+def test_params_none_is_an_empty_object_not_null() -> None:
+    """Documented difference: None params send {} (the official sends null, not an object)."""
+    base: Dict[str, Any] = {
+        "action": "GetCallerIdentity",
+        "params": None,
+        "service": "sts",
+        "version": "2018-08-13",
+        "region": "ap-guangzhou",
+        "credential": tcfunc.Credential("AKIDexample123", "keyexample456"),
+        "profile": tcfunc.ClientProfile(),
+        "timestamp": 1_700_000_000,
+        "nonce": 1,
+    }
+    assert tcfunc.prepare_request(**base).body == b"{}"
+    assert official_build(**base)[3] == b"null"

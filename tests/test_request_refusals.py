@@ -64,6 +64,19 @@ REFUSALS = {
     "unknown option": ({"options": {"Bogus": True}}, "Bogus"),
     "negative timestamp": ({"timestamp": -1}, "timestamp"),
     "bad host override": ({"host": "https://evil/"}, "host"),
+    "unhashable action": ({"action": ["x"]}, "action"),
+    "BinaryParams not a list": ({"options": {"BinaryParams": 5}}, "binary_params"),
+    "Endpoint not a string": ({"options": {"Endpoint": 5}}, "endpoint"),
+    "flag not a bool": ({"options": {"SkipSign": "yes"}}, "skip_sign"),
+    "boundary with CRLF": (
+        {"options": {"IsMultipart": True, "boundary": "x\r\nEvil: 1"}},
+        "boundary",
+    ),
+    "timestamp past 9999": ({"timestamp": 10**15}, "timestamp"),
+    "v1 names that sign alike": (
+        {"profile": V1, "params": {"A_B": 1, "A": {"B": 2}}},
+        "same name",
+    ),
 }
 
 
@@ -153,3 +166,24 @@ def test_provider_credentials_are_snapshotted() -> None:
     with pytest.raises(TencentCloudSDKException) as excinfo:
         _call(credential=Empty())
     assert excinfo.value.get_code() == "InvalidCredential"
+
+
+def test_prepared_request_repr_hides_v1_secrets() -> None:
+    """The repr of a v1 GET request masks Signature, Token and SecretId in its URL."""
+    profile = tcfunc.ClientProfile(
+        signMethod="HmacSHA1", httpProfile=tcfunc.HttpProfile(reqMethod="GET")
+    )
+    prepared = _call(profile=profile, nonce=1)
+    assert TOKEN in prepared.url
+    text = repr(prepared)
+    assert TOKEN not in text
+    assert "AKIDrefusal0001" not in text
+    assert "Signature=***" in text
+
+
+def test_framing_headers_from_the_caller_are_dropped() -> None:
+    """A caller's Content-Length or Transfer-Encoding cannot contradict the body."""
+    prepared = _call(headers={"Content-Length": "1", "transfer-encoding": "chunked"})
+    names = {name.lower() for name in prepared.headers}
+    assert "content-length" not in names
+    assert "transfer-encoding" not in names

@@ -103,6 +103,9 @@ def test_proxy_password_never_in_repr() -> None:
     assert "hunter2" not in repr(http)
     assert "user:***@proxy.local:3128" in repr(http)
     assert "hunter2" not in repr(ClientProfile(httpProfile=http))
+    bare = HttpProfile(proxy="user:hunter2@proxy.local:3128")
+    assert "hunter2" not in repr(bare)
+    assert "user:***@proxy.local:3128" in repr(bare)
 
 
 @pytest.mark.parametrize(
@@ -115,6 +118,7 @@ def test_proxy_password_never_in_repr() -> None:
         ("id", "k ", "secret key should not contain spaces"),
         ("id\r\n", "k", "secret id should not contain spaces"),
         ("i\nd", "k", "control characters"),
+        ("AKID\u4e2d", "k", "secret id should be ASCII"),
     ],
 )
 def test_credential_validation_as_the_official(
@@ -149,3 +153,18 @@ def test_exception_str_is_the_official_format() -> None:
     assert str(TencentCloudSDKException()) == (
         "[TencentCloudSDKException] code:None message:None requestId:None"
     )
+
+
+def test_non_ascii_token_is_invalid() -> None:
+    """A token that cannot travel in X-TC-Token is refused when the Credential is built."""
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        tcfunc.Credential("AKIDok", "key", "tok\u4e2d")
+    assert excinfo.value.get_code() == "InvalidCredential"
+    assert "tok" not in (excinfo.value.get_message() or "").replace("token", "")
+
+
+def test_lazy_top_level_names_match_all() -> None:
+    """Every name in tcfunc.__all__ resolves, and the lazy table and __all__ agree."""
+    assert set(tcfunc.__all__) == {"__version__", *tcfunc._LAZY}
+    for name in tcfunc.__all__:
+        assert getattr(tcfunc, name) is not None

@@ -257,6 +257,12 @@ def test_multipart_and_octet_stream_round_trip() -> None:
     assert verified.params == {}
 
 
+def _assert_deliberate(exc: TencentCloudSDKException) -> None:
+    """A refusal the verifier meant, not its last-resort net for internal crashes."""
+    assert exc.get_code()
+    assert not (exc.get_message() or "").startswith("malformed request ("), exc.get_message()
+
+
 HEADER_NAMES = st.sampled_from(
     [
         "Authorization",
@@ -288,11 +294,11 @@ def test_fuzzed_input_raises_only_sdk_errors(
             method, url, headers, body, lookup_secret=lambda _sid: "verify-key", now=0
         )
     except TencentCloudSDKException as exc:
-        assert exc.get_code()
+        _assert_deliberate(exc)
     try:
         tcfunc.parse_request(method, url, headers, body)
     except TencentCloudSDKException as exc:
-        assert exc.get_code()
+        _assert_deliberate(exc)
 
 
 @settings(max_examples=300, deadline=None)
@@ -307,4 +313,90 @@ def test_fuzzed_signed_requests_raise_only_sdk_errors(data: st.DataObject) -> No
     try:
         _verify(prepared, case, headers=headers, body=body)
     except TencentCloudSDKException as exc:
-        assert exc.get_code()
+        _assert_deliberate(exc)
+
+
+def test_v1_unsigned_parameter_cannot_ride_along() -> None:
+    """A name that signs like a signed one (A_B vs A.B), or a repeated name, is refused."""
+    cred = tcfunc.Credential("AKIDverify0001", "verify-key")
+    prepared = tcfunc.prepare_request(
+        "DescribeInstances",
+        {"Filters": [{"Name": "zone"}]},
+        service="cvm",
+        version="2017-03-12",
+        region="ap-guangzhou",
+        credential=cred,
+        profile=tcfunc.ClientProfile(signMethod="HmacSHA256"),
+        timestamp=1_700_000_000,
+        nonce=1,
+    )
+    case = {"credential": cred, "timestamp": 1_700_000_000}
+    assert b"Filters.0.Name=zone" in prepared.body
+    for smuggled in (b"Filters_0_Name=evil&", b"Filters.0.Name=evil&"):
+        with pytest.raises(TencentCloudSDKException) as excinfo:
+            _verify(prepared, case, body=smuggled + prepared.body)
+        assert _code(excinfo) == "InvalidParameter"
+
+
+def test_changed_content_type_is_a_signature_failure() -> None:
+    """Content-Type is signed: changing it fails the signature."""
+    prepared, case = _signed()
+    headers = _wire_headers(prepared)
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, headers=headers)
+    assert _code(excinfo) == "AuthFailure.SignatureFailure"
+
+
+def test_http_message_headers_are_accepted() -> None:
+    """Headers as http.server hands them (an HTTPMessage) verify like a dict."""
+    from email.message import Message
+
+    prepared, case = _signed()
+    message = Message()
+    for name, value in _wire_headers(prepared).items():
+        message[name] = value
+    assert _verify(prepared, case, headers=message).action == "DescribeInstances"
+
+
+def test_lookup_failure_is_internal_error_and_bad_clock_refused() -> None:
+    """A failing secret store is InternalError; a NaN clock cannot open the window."""
+    prepared, case = _signed()
+
+    def broken(_sid: str) -> str:
+        raise OSError("database down: password=hunter2")
+
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, lookup_secret=broken)
+    assert _code(excinfo) == "InternalError"
+    assert "hunter2" not in str(excinfo.value)
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _verify(prepared, case, now=float("nan"))
+    assert _code(excinfo) == "InternalError"
+
+
+def test_mixed_case_host_verifies_as_sent_and_lowercased() -> None:
+    """A request signed for a mixed-case host verifies; so does the documented lower-case form."""
+    cred = tcfunc.Credential("AKIDverify0001", "verify-key")
+    profile = tcfunc.ClientProfile(
+        httpProfile=tcfunc.HttpProfile(endpoint="CVM.TencentCloudAPI.com")
+    )
+    prepared = tcfunc.prepare_request(
+        "DescribeZones",
+        {},
+        service="cvm",
+        version="2017-03-12",
+        region="",
+        credential=cred,
+        profile=profile,
+        timestamp=1_700_000_000,
+    )
+    verified = tcfunc.verify_request(
+        "POST",
+        prepared.url,
+        prepared.headers,
+        prepared.body,
+        lookup_secret=lambda _sid: "verify-key",
+        now=1_700_000_000,
+    )
+    assert verified.action == "DescribeZones"
