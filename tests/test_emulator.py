@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
 import runpy
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -28,7 +30,16 @@ from tcfunc import (
     TencentCloudSDKException,
     prepare_request,
 )
-from tcfunc.testing.emulator import ApiEmulator, Handler, RecordedRequest, main
+from tcfunc.client import CommonClient
+from tcfunc.testing.emulator import (
+    ApiEmulator,
+    Handler,
+    RecordedRequest,
+    _make_emulator,
+    _RequestHandler,
+    build_parser,
+    main,
+)
 
 SECRET_ID = "AKIDemulatortest"
 SECRET_KEY = "emulator-test-key"
@@ -462,6 +473,88 @@ def test_requests_are_recorded(emu: ApiEmulator, pool: urllib3.PoolManager) -> N
     assert emu.requests == []
 
 
+def test_the_record_keeps_only_the_latest_max_recorded(
+    pool: urllib3.PoolManager,
+) -> None:
+    """With max_recorded=3, requests holds the 3 newest calls only; None keeps all."""
+    with ApiEmulator({SECRET_ID: SECRET_KEY}, max_recorded=3) as emu:
+        emu.register("cvm", "DescribeZones", lambda _p: {})
+        for n in range(5):
+            send(pool, emu, "DescribeZones", {"N": n})
+        assert [r.params["N"] for r in emu.requests] == [2, 3, 4]
+        assert emu.max_recorded == 3
+        emu.clear_requests()
+        assert emu.requests == []
+    with ApiEmulator({SECRET_ID: SECRET_KEY}, max_recorded=None) as emu:
+        emu.register("cvm", "DescribeZones", lambda _p: {})
+        for n in range(5):
+            send(pool, emu, "DescribeZones", {"N": n})
+        assert len(emu.requests) == 5
+
+
+def test_the_record_is_bounded_by_default() -> None:
+    """The library keeps at most 10 000 requests by default; the standalone runner 1000."""
+    assert ApiEmulator().max_recorded == 10_000
+    args = build_parser().parse_args([])
+    assert _make_emulator(args, {}, None).max_recorded == 1000
+    args = build_parser().parse_args(["--max-recorded", "5"])
+    assert _make_emulator(args, {}, None).max_recorded == 5
+
+
+# --- handlers that see the raw request ---------------------------------------------------------
+
+
+def test_two_parameter_handler_sees_the_octet_stream_body(emu: ApiEmulator) -> None:
+    """A handler taking (params, request) gets the uploaded bytes of an octet-stream call
+    (CommonClient.call_octet_stream) as request.body, with service, action and secret_id."""
+    seen: List[RecordedRequest] = []
+
+    def upload(params: Dict[str, Any], request: RecordedRequest) -> Dict[str, Any]:
+        seen.append(request)
+        return {
+            "Length": len(request.body),
+            "Sha256": hashlib.sha256(request.body).hexdigest(),
+            "Params": params,
+        }
+
+    emu.register("cvm", "UploadBlob", upload)
+    payload = bytes(range(256)) * 1000
+    client = CommonClient(
+        "cvm", "2017-03-12", CRED, "ap-guangzhou",
+        ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint)),
+    )  # fmt: skip
+    doc = client.call_octet_stream("UploadBlob", {"X-TC-Custom": "1"}, payload)
+    assert doc["Response"]["Length"] == len(payload)
+    assert doc["Response"]["Sha256"] == hashlib.sha256(payload).hexdigest()
+    assert doc["Response"]["Params"] == {}
+    request = seen[0]
+    assert (request.service, request.action, request.version, request.region) == (
+        "cvm", "UploadBlob", "2017-03-12", "ap-guangzhou",
+    )  # fmt: skip
+    assert request.secret_id == SECRET_ID
+    assert request.headers["Content-Type"] == "application/octet-stream"
+    assert request.error_code is None
+    assert request.fault is None
+
+
+def test_two_parameter_handler_sees_the_multipart_body(
+    emu: ApiEmulator, pool: urllib3.PoolManager
+) -> None:
+    """A multipart upload gives a (params, request) handler its file in params and the raw
+    multipart bytes in request.body; one-parameter handlers still get params alone."""
+    seen: List[Tuple[Dict[str, Any], bytes]] = []
+    emu.register("cvm", "Upload", lambda params, request: seen.append((params, request.body)))
+    emu.register("cvm", "Plain", lambda params: {"Got": sorted(params)})
+    options = {"IsMultipart": True, "BinaryParams": ["File"]}
+    send(pool, emu, "Upload", {"Name": "x", "File": b"\x00\xffdata"}, options=options)
+    params, body = seen[0]
+    assert params == {"Name": "x", "File": b"\x00\xffdata"}
+    assert b"\x00\xffdata" in body
+    assert body == emu.requests[-1].body
+    answer = send(pool, emu, "Plain", {"Name": "x", "File": b"1"}, options=options)
+    assert answer[2]["Response"]["Got"] == ["File", "Name"]
+
+
 # --- event streams ----------------------------------------------------------------------------
 
 
@@ -639,6 +732,9 @@ def test_sts_credentials_expire_by_the_clock(pool: urllib3.PoolManager) -> None:
         {"clock": 5},
         {"credentials": [("AKID", "key")]},
         {"spec_dir": "/nonexistent/specs"},
+        {"max_recorded": -1},
+        {"max_recorded": True},
+        {"max_recorded": 2.5},
     ],
 )
 def test_bad_constructor_arguments_are_refused(kwargs: Dict[str, Any]) -> None:
@@ -685,16 +781,61 @@ def test_lifecycle() -> None:
         assert send(pool, emu, "DescribeZones")[2]["Response"]["Ok"] is True
 
 
+def assert_closed_soon(sock: socket.socket, within: float = 2.0) -> None:
+    """The peer closes ``sock`` within ``within`` seconds: recv sees EOF or a reset."""
+    sock.settimeout(within)
+    try:
+        data = sock.recv(65536)
+    except ConnectionResetError:
+        return
+    except socket.timeout:
+        pytest.fail(f"the connection was still open {within} s after stop()")
+    assert data == b""
+
+
 def test_stop_closes_idle_keep_alive_connections() -> None:
-    """stop() returns promptly even with an idle keep-alive connection open."""
+    """stop() promptly closes an idle keep-alive connection: the client reads EOF, not silence."""
     emu = ApiEmulator({SECRET_ID: SECRET_KEY}).start()
     emu.register("cvm", "DescribeZones", lambda _p: {})
-    pool = urllib3.PoolManager(retries=False, timeout=5)
-    send(pool, emu, "DescribeZones")
-    started = time.monotonic()
-    emu.stop()
-    assert time.monotonic() - started < 2
-    pool.clear()
+    host, port = emu.endpoint.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        conn.request("POST", "/", body=b"{}", headers={"Content-Type": "application/json"})
+        answer = conn.getresponse()
+        assert answer.getheader("Connection") != "close"
+        answer.read()
+        assert conn.sock is not None  # kept alive, idle
+        started = time.monotonic()
+        emu.stop()
+        assert time.monotonic() - started < 2
+        assert_closed_soon(conn.sock)
+    finally:
+        conn.close()
+
+
+def test_stop_closes_a_connection_accepted_while_stopping(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection accepted but not yet set up by its handler thread when stop() runs is
+    closed too, instead of waiting out the 60 s idle timeout (the thread's start is delayed)."""
+    entered, release = threading.Event(), threading.Event()
+    original = _RequestHandler.setup
+
+    def late_setup(self: _RequestHandler) -> None:
+        entered.set()
+        release.wait(5)
+        original(self)
+
+    monkeypatch.setattr(_RequestHandler, "setup", late_setup)
+    emu = ApiEmulator().start()
+    host, port = emu.endpoint.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            assert entered.wait(5)
+            emu.stop()
+            release.set()
+            assert_closed_soon(sock)
+    finally:
+        release.set()
+        emu.stop()
 
 
 # --- the standalone runner ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 import time
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 import urllib3
@@ -57,6 +57,44 @@ def api_answer(resp: urllib3.BaseHTTPResponse) -> Dict[str, Any]:
     return answer
 
 
+def emu_address(emu: ApiEmulator) -> Tuple[str, int]:
+    host, port = emu.endpoint.rsplit(":", 1)
+    return host, int(port)
+
+
+def raw_request(emu: ApiEmulator, action: str = "DescribeZones") -> bytes:
+    """A signed keep-alive TC3 POST as raw HTTP/1.1 bytes."""
+    prepared = prepare_request(
+        action,
+        {},
+        service="cvm",
+        version="2017-03-12",
+        region="ap-guangzhou",
+        credential=Credential(SECRET_ID, SECRET_KEY),
+        profile=ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint)),
+    )
+    head = "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+    body = prepared.body
+    return f"POST / HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+def assert_closed_soon(sock: socket.socket, within: float = 2.0) -> None:
+    """The peer closes ``sock`` within ``within`` seconds: recv sees EOF or a reset."""
+    deadline = time.monotonic() + within
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            pytest.fail(f"the connection was still open {within} s later")
+        sock.settimeout(remaining)
+        try:
+            if not sock.recv(65536):
+                return
+        except ConnectionResetError:
+            return
+        except socket.timeout:
+            pytest.fail(f"the connection was still open {within} s later")
+
+
 # --- each fault kind ----------------------------------------------------------------------
 
 
@@ -70,16 +108,25 @@ def test_reset_is_a_connection_reset(emu: ApiEmulator) -> None:
     assert api_answer(post(http_pool(), emu))["Ok"] is True
 
 
-def test_stall_outlasts_the_read_timeout_and_stop_ends_it(emu: ApiEmulator) -> None:
-    """stall: the client times out reading; stop() wakes the stalled request at once."""
+def test_stall_outlasts_the_read_timeout(emu: ApiEmulator) -> None:
+    """stall: a urllib3 client with a short read timeout gets ReadTimeoutError."""
     emu.inject_fault("stall", delay=30)
     started = time.monotonic()
     with pytest.raises(ReadTimeoutError):
         post(http_pool(read=0.3), emu)
     assert time.monotonic() - started < 5
-    stopped = time.monotonic()
-    emu.stop()
-    assert time.monotonic() - stopped < 2
+
+
+def test_stop_ends_a_stall_by_closing_the_connection(emu: ApiEmulator) -> None:
+    """stop() during a 30 s stall closes the stalled connection: the client reads EOF or a reset."""
+    emu.inject_fault("stall", delay=30)
+    with socket.create_connection(emu_address(emu), timeout=5) as sock:
+        sock.sendall(raw_request(emu))
+        sock.settimeout(0.3)
+        with pytest.raises(socket.timeout):
+            sock.recv(1)  # stalled: no answer yet
+        emu.stop()
+        assert_closed_soon(sock)
 
 
 def test_stall_ends_with_a_closed_connection() -> None:
@@ -326,6 +373,85 @@ def test_bad_framing_is_refused(emu: ApiEmulator, payload: bytes) -> None:
     assert status is not None
     assert status >= 400
     assert b'"Code":"InvalidParameter"' in reply
+    assert_still_serving(emu)
+
+
+def chunked_head(emu: ApiEmulator) -> bytes:
+    """Headers of a signed chunked POST whose body is ``{}`` (unsigned payload would differ)."""
+    prepared = prepare_request(
+        "DescribeZones",
+        {},
+        service="cvm",
+        version="2017-03-12",
+        region=None,
+        credential=Credential(SECRET_ID, SECRET_KEY),
+        profile=ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint)),
+    )
+    head = "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+    return f"POST / HTTP/1.1\r\n{head}Transfer-Encoding: chunked\r\n\r\n".encode()
+
+
+def reply_within(emu: ApiEmulator, payload: bytes, within: float = 3.0) -> bytes:
+    """Send ``payload`` on a connection left open; what arrives before close or ``within`` s."""
+    with socket.create_connection(emu_address(emu), timeout=within) as sock:
+        sock.sendall(payload)
+        deadline = time.monotonic() + within
+        data = b""
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+@pytest.mark.parametrize(
+    "size_line",
+    [b"-1", b"-0", b"+2", b"0x2", b"1_0", b"2 2", b"", b"g", b"1" * 17, b"2" + b" " * 1100],
+    ids=[
+        "negative",
+        "minus-zero",
+        "plus",
+        "0x-prefix",
+        "underscore",
+        "inner-space",
+        "empty",
+        "not-hex",
+        "17-digits",
+        "overlong-line",
+    ],
+)
+def test_malformed_chunk_size_is_a_400(emu: ApiEmulator, size_line: bytes) -> None:
+    """A chunk size that is not 1-16 hex digits answers 400 at once, even with the connection
+    left open (a negative size used to read until EOF); the server keeps serving."""
+    payload = chunked_head(emu) + b"1;ext=1\r\n{\r\n" + size_line + b"\r\n}\r\n0\r\n\r\n"
+    reply = reply_within(emu, payload)
+    assert status_of(reply) == 400
+    assert b'"Code":"InvalidParameter"' in reply
+    assert_still_serving(emu)
+
+
+def test_chunk_without_its_crlf_is_a_400(emu: ApiEmulator) -> None:
+    """Chunk data longer than its declared size (no CRLF after it) answers 400."""
+    payload = chunked_head(emu) + b"1\r\n{}\r\n0\r\n\r\n"
+    assert status_of(reply_within(emu, payload)) == 400
+    assert_still_serving(emu)
+
+
+def test_chunked_total_over_the_limit_is_refused(emu: ApiEmulator) -> None:
+    """Chunks whose sizes add up past 10 MB answer RequestSizeLimitExceeded before the
+    oversized chunk's data is read; a single 16-digit size does too."""
+    nine_mb = 9 * 1024 * 1024
+    payload = chunked_head(emu) + b"%x\r\n" % nine_mb + b" " * nine_mb + b"\r\n200000\r\n"
+    reply = reply_within(emu, payload, within=10)
+    assert status_of(reply) == 200
+    assert b'"Code":"RequestSizeLimitExceeded"' in reply
+    reply = reply_within(emu, chunked_head(emu) + b"FFFFFFFFFFFFFFFF\r\n")
+    assert b'"Code":"RequestSizeLimitExceeded"' in reply
     assert_still_serving(emu)
 
 

@@ -11,7 +11,8 @@ cannot tell the difference on anything it checks:
   ``{"Response": {"Error": {"Code": "AuthFailure...", "Message": ...},
   "RequestId": ...}}``. Every answer carries a fresh RequestId.
 * You decide what each action answers with :meth:`ApiEmulator.register`: a
-  handler gets the request's params and returns the ``Response`` dict, raises
+  handler gets the request's params (and, if it takes a second parameter, the
+  whole request with its raw body) and returns the ``Response`` dict, raises
   :class:`~tcfunc.TencentCloudSDKException` to answer an API error, or
   returns an iterator of events to stream ``text/event-stream``.
 * With ``spec_dir`` pointing at a tccli-style tree (the ``tccli`` package ships
@@ -25,7 +26,7 @@ cannot tell the difference on anything it checks:
 * :meth:`ApiEmulator.enable_sts` adds STS ``AssumeRole`` and
   ``AssumeRoleWithWebIdentity``; the temporary credentials they mint are
   accepted by the emulator (with their token) until they expire.
-* :attr:`ApiEmulator.requests` records what arrived, for assertions.
+* :attr:`ApiEmulator.requests` records what arrived (the newest 10 000), for assertions.
 
 Example::
 
@@ -42,9 +43,11 @@ Run it standalone with ``python -m tcfunc.testing --credential ID:KEY``.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import copy
 import http.server
+import inspect
 import json
 import logging
 import os
@@ -65,6 +68,7 @@ from types import MappingProxyType
 from typing import (
     Any,
     Callable,
+    Deque,
     Dict,
     Iterator,
     List,
@@ -98,9 +102,13 @@ __all__ = [
 
 logger = logging.getLogger("tcfunc.testing")
 
-#: ``handler(params) -> Response dict | iterator of events``; may raise
-#: :class:`TencentCloudSDKException` to answer with that API error.
-Handler = Callable[[Dict[str, Any]], Any]
+#: ``handler(params)`` or ``handler(params, request)`` -> Response dict or
+#: iterator of events; may raise :class:`TencentCloudSDKException` to answer
+#: with that API error (see :meth:`ApiEmulator.register`).
+Handler = Union[
+    Callable[[Dict[str, Any]], Any],
+    Callable[[Dict[str, Any], "RecordedRequest"], Any],
+]
 
 # How much of an oversized body is read and thrown away so that the client,
 # still sending, gets to read the error instead of a connection reset.
@@ -115,6 +123,13 @@ _ROLE_SESSION = re.compile(r"^[\w+=,.@-]{2,128}$")
 _NO_CREDENTIALS: Mapping[str, str] = MappingProxyType({})
 _ALNUM = string.ascii_letters + string.digits
 _QUERY = re.compile(r"\?[^\s'\"]*")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+_CHUNK_LINE_LIMIT = 1024
+_MAX_TRAILERS = 100
+_DEFAULT_MAX_RECORDED = 10_000
+# The standalone runner serves for days: keep its record small.
+_RUNNER_MAX_RECORDED = 1000
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 @attrs.frozen
@@ -123,8 +138,10 @@ class RecordedRequest:
 
     ``secret_id`` is the SecretId whose signature held, None for unsigned or
     rejected requests. ``params`` are the action's params (string values for
-    GET and v1 requests). ``error_code`` is the API error answered, if any,
-    and ``fault`` the injected fault kind that answered instead, if any.
+    GET and v1 requests). ``body`` is the raw request body (the uploaded bytes
+    of an octet-stream or multipart call). ``error_code`` is the API error
+    answered, if any, and ``fault`` the injected fault kind that answered
+    instead, if any; both are None in the value a handler receives.
     """
 
     service: Optional[str]
@@ -141,12 +158,32 @@ class RecordedRequest:
 
 
 @attrs.frozen
+class _Seen:
+    """The request as it arrived on the wire, for handlers that want it."""
+
+    method: str
+    headers: List[Tuple[str, str]]
+    body: bytes
+
+
+@attrs.frozen
 class _Registration:
     service: str
     action: str
     version: Optional[str]
     handler: Handler
     allow_unsigned: bool
+    takes_request: bool
+
+
+def _takes_request(handler: Handler) -> bool:
+    """Whether ``handler`` accepts two positional arguments ``(params, request)``."""
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):
+        return False  # builtins without a signature: the classic one-argument call
+    positional = [p for p in signature.parameters.values() if p.kind in _POSITIONAL]
+    return len(positional) >= 2
 
 
 def _client_error(message: str) -> TencentCloudSDKException:
@@ -185,6 +222,8 @@ class ApiEmulator:
             and ``examples.json``) for param validation and example answers.
         clock: Unix seconds; drives the signature window, STS expiry and the
             ``Date`` header, so a test can move time without sleeping.
+        max_recorded: how many requests :attr:`requests` keeps (the newest;
+            bodies can be 10 MB each); None keeps every one.
 
     Thread-safe: configure it from any thread while it serves.
     """
@@ -198,6 +237,7 @@ class ApiEmulator:
         max_skew: float = 300,
         spec_dir: Optional[Union[str, os.PathLike[str]]] = None,
         clock: Callable[[], float] = time.time,
+        max_recorded: Optional[int] = _DEFAULT_MAX_RECORDED,
     ) -> None:
         if not isinstance(host, str) or not host:
             raise _client_error("host must be a non-empty string")
@@ -211,6 +251,10 @@ class ApiEmulator:
             raise _client_error("credentials must be a mapping of secret id to secret key")
         if spec_dir is not None and not os.path.isdir(spec_dir):
             raise _client_error(f"spec_dir {os.fspath(spec_dir)!r} is not a directory")
+        if max_recorded is not None and (
+            isinstance(max_recorded, bool) or not isinstance(max_recorded, int) or max_recorded < 0
+        ):
+            raise _client_error("max_recorded must be None or a non-negative integer")
         self._host = host
         self._port = port
         self._max_skew = float(max_skew)
@@ -221,12 +265,11 @@ class ApiEmulator:
         self._handlers: Dict[Tuple[str, str], Dict[Optional[str], _Registration]] = {}
         self._faults = FaultQueue()
         self._latency = 0.0
-        self._requests: List[RecordedRequest] = []
+        self._requests: Deque[RecordedRequest] = collections.deque(maxlen=max_recorded)
         self._specs = SpecTree(spec_dir) if spec_dir is not None else None
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
         self._stopping = threading.Event()
-        self._connections: Set[socket.socket] = set()
         for secret_id, secret_key in credentials.items():
             self.add_credential(secret_id, secret_key)
 
@@ -250,19 +293,18 @@ class ApiEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving, wake stalled requests and close open connections."""
+        """Stop serving, wake stalled requests and close every open connection."""
         with self._lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
-            connections = list(self._connections)
         if server is None:
             return
         self._stopping.set()
+        # Once shutdown() returns the accept loop is over, so every accepted
+        # connection is in the server's set: none is missed by the close below.
         server.shutdown()
         server.server_close()
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+        server.close_connections()
         if thread is not None:
             thread.join(timeout=5)
 
@@ -310,6 +352,14 @@ class ApiEmulator:
         ``text/event-stream``, sent as it yields. Any other exception answers
         ``InternalError`` and is logged.
 
+        A handler that accepts two positional parameters is called as
+        ``handler(params, request)``, where ``request`` is a
+        :class:`RecordedRequest` (service, action, version, region,
+        secret_id, params, headers, body; ``error_code`` and ``fault`` are
+        None): ``request.body`` holds the raw bytes of an octet-stream upload
+        (whose ``params`` are ``{}``) or of a multipart body. One-parameter
+        handlers get the params alone.
+
         Args:
             version: only requests of this version (``"2017-03-12"``); any when None.
             allow_unsigned: also accept requests with no signature
@@ -325,15 +375,23 @@ class ApiEmulator:
             raise _client_error(f"version must look like '2017-03-12', got {version!r}")
         if not callable(handler):
             raise _client_error("handler must be callable")
-        registration = _Registration(service, action, version, handler, bool(allow_unsigned))
+        registration = _Registration(
+            service, action, version, handler, bool(allow_unsigned), _takes_request(handler)
+        )
         with self._lock:
             self._handlers.setdefault((service, action), {})[version] = registration
 
     @property
     def requests(self) -> List[RecordedRequest]:
-        """A snapshot of the requests read so far, oldest first."""
+        """A snapshot of the requests read so far, oldest first (the newest
+        :attr:`max_recorded` of them)."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def max_recorded(self) -> Optional[int]:
+        """How many requests :attr:`requests` keeps; None: all of them."""
+        return self._requests.maxlen
 
     def clear_requests(self) -> None:
         """Forget the recorded requests."""
@@ -468,13 +526,6 @@ class ApiEmulator:
             return None
         return credential if credential.token else credential.secret_key
 
-    def _track(self, conn: socket.socket, add: bool) -> None:
-        with self._lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
-
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self._stopping.wait(seconds)
@@ -573,6 +624,7 @@ class ApiEmulator:
         request: VerifiedRequest,
         service: str,
         registration: Optional[_Registration],
+        seen: _Seen,
     ) -> Any:
         """The handler's result, or the documented example; raises API errors."""
         spec = self._specs.get(service, request.version) if self._specs is not None else None
@@ -580,7 +632,22 @@ class ApiEmulator:
         if spec is not None and documented:
             spec.validate(request.action, request.params)
         if registration is not None:
-            return registration.handler(copy.deepcopy(request.params))
+            params = copy.deepcopy(request.params)
+            handler: Callable[..., Any] = registration.handler
+            if not registration.takes_request:
+                return handler(params)
+            incoming = RecordedRequest(
+                service=service,
+                action=request.action,
+                version=request.version,
+                region=request.region,
+                secret_id=request.secret_id,
+                params=params,
+                headers=dict(seen.headers),
+                body=seen.body,
+                method=seen.method,
+            )
+            return handler(params, incoming)
         if spec is not None and documented:
             return spec.example_response(request.action, request.params)
         if (
@@ -696,6 +763,12 @@ class _Server(http.server.ThreadingHTTPServer):
         self.emulator = emulator
         self.reset_sockets: Set[socket.socket] = set()
         self._reset_lock = threading.Lock()
+        # Every accepted connection, from accept until closed; tracked here, in
+        # the accept loop, so that none slips past close_connections() while
+        # its handler thread is still starting.
+        self._open: Set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        self._closing = False
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _RequestHandler)
@@ -704,7 +777,29 @@ class _Server(http.server.ThreadingHTTPServer):
         with self._reset_lock:
             self.reset_sockets.add(conn)
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            closing = self._closing
+            if not closing:
+                self._open.add(request)
+        if closing:
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def close_connections(self) -> None:
+        """Close every open connection, and any accepted from now on, at once."""
+        with self._open_lock:
+            self._closing = True
+            # Under the lock: shutdown_request forgets a socket before closing
+            # it, so none of these has been closed (and its fd reused) yet.
+            for conn in self._open:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+
     def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
         with self._reset_lock:
             reset = request in self.reset_sockets
             self.reset_sockets.discard(request)
@@ -738,15 +833,10 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         # Nagle plus delayed ACK holds the second one ~40 ms on loopback.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.emulator._track(self.connection, True)
 
     def finish(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().finish()
-        except OSError:
-            pass
-        finally:
-            self.server.emulator._track(self.connection, False)
 
     def log_message(self, format: str, *args: Any) -> None:
         # v1 GET queries carry the SecretId and the session Token: keep them out of logs.
@@ -818,35 +908,62 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         parts: List[bytes] = []
         total = 0
         while True:
-            line = self.rfile.readline(1024)
-            if not line.endswith(b"\n"):
-                self.close_connection = True
+            line = self._framing_line(_CHUNK_LINE_LIMIT)
+            if line is None:
                 return None
+            # Chunk extensions (";name=value") carry nothing we need.
             size_text = line.split(b";", 1)[0].strip()
-            try:
-                size = int(size_text, 16)
-            except ValueError:
-                self._send_error(
-                    "InvalidParameter", "malformed chunked body", status=400, close=True
-                )
+            # Exactly hex digits: int(_, 16) would also take "-1", "+1", "0x1"
+            # and "1_0", and a negative size would read until EOF.
+            if not _CHUNK_SIZE.fullmatch(size_text):
+                self._bad_chunking("malformed chunk size")
                 return None
+            size = int(size_text, 16)
             if size == 0:
-                # Trailers, up to the blank line.
-                for _ in range(100):
-                    trailer = self.rfile.readline(8192)
-                    if trailer in (b"\r\n", b"\n", b""):
-                        break
-                return b"".join(parts)
+                return self._skip_trailers(b"".join(parts))
             total += size
             if total > BODY_LIMIT:
                 self._too_large(total)
                 return None
             chunk = self.rfile.read(size)
-            self.rfile.readline(8)
             if len(chunk) < size:
                 self.close_connection = True
                 return None
+            end = self.rfile.readline(3)
+            if end not in (b"\r\n", b"\n"):
+                if end:
+                    self._bad_chunking("chunk data longer than its size")
+                else:
+                    self.close_connection = True
+                return None
             parts.append(chunk)
+
+    def _skip_trailers(self, body: bytes) -> Optional[bytes]:
+        for _ in range(_MAX_TRAILERS):
+            trailer = self._framing_line(8192, eof_ends=True)
+            if trailer is None:
+                return None
+            if trailer.strip() == b"":
+                return body
+        self._bad_chunking("too many trailer fields")
+        return None
+
+    def _framing_line(self, limit: int, *, eof_ends: bool = False) -> Optional[bytes]:
+        """One line of chunked framing; None after answering or when the client left."""
+        line = self.rfile.readline(limit + 1)
+        if line.endswith(b"\n"):
+            return line
+        if len(line) > limit:
+            self._bad_chunking("chunked framing line too long")
+            return None
+        if eof_ends and not line:
+            self.close_connection = True
+            return b""
+        self.close_connection = True
+        return None
+
+    def _bad_chunking(self, message: str) -> None:
+        self._send_error("InvalidParameter", message, status=400, close=True)
 
     def _too_large(self, length: int) -> None:
         self._send_error(
@@ -958,7 +1075,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             emulator._wait(emulator._current_latency)
             self._send_error(code, failure.message or "")
             return
-        outcome = _outcome(emulator, request, service, registration)
+        outcome = _outcome(emulator, request, service, registration, _Seen(method, headers, body))
         remember(outcome.error_code)
         emulator._wait(emulator._current_latency)
         if outcome.events is not None:
@@ -1061,10 +1178,11 @@ def _outcome(
     request: VerifiedRequest,
     service: str,
     registration: Optional[_Registration],
+    seen: _Seen,
 ) -> _Outcome:
     """Run the handler (or find the example) and say what to answer."""
     try:
-        result = emulator._dispatch(request, service, registration)
+        result = emulator._dispatch(request, service, registration, seen)
         if _is_event_stream(result):
             events = iter(result)
             # The first event is fetched before any header is sent, so that a
@@ -1127,7 +1245,31 @@ def build_parser(prog: str = "python -m tcfunc.testing") -> argparse.ArgumentPar
     parser.add_argument(
         "--max-skew", type=float, default=300, help="allowed timestamp skew, seconds (300)"
     )
+    parser.add_argument(
+        "--max-recorded",
+        type=int,
+        default=_RUNNER_MAX_RECORDED,
+        metavar="N",
+        help=f"keep only the newest N requests in memory ({_RUNNER_MAX_RECORDED})",
+    )
     return parser
+
+
+def _make_emulator(
+    args: argparse.Namespace, credentials: Mapping[str, str], spec_dir: Optional[str]
+) -> ApiEmulator:
+    """The runner's emulator, configured from its flags (not started)."""
+    emulator = ApiEmulator(
+        credentials,
+        host=args.host,
+        port=args.port,
+        max_skew=args.max_skew,
+        spec_dir=spec_dir,
+        max_recorded=args.max_recorded,
+    )
+    if args.sts:
+        emulator.enable_sts()
+    return emulator
 
 
 def _credentials_from(
@@ -1163,15 +1305,7 @@ def main(argv: Optional[Sequence[str]] = None, *, prog: str = "python -m tcfunc.
         if spec_dir is None:
             parser.error("--tccli needs the tccli package (pip install --no-deps tccli)")
     try:
-        emulator = ApiEmulator(
-            credentials,
-            host=args.host,
-            port=args.port,
-            max_skew=args.max_skew,
-            spec_dir=spec_dir,
-        )
-        if args.sts:
-            emulator.enable_sts()
+        emulator = _make_emulator(args, credentials, spec_dir)
         emulator.start()
     except (TencentCloudSDKException, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
