@@ -11,12 +11,14 @@ loads attrs, and nothing loads urllib3 before the first request is sent.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Dict, List
-
 from ._version import __version__
 
+# Not typing.TYPE_CHECKING: importing typing alone costs more than the rest
+# of this module (type checkers treat a constant of this name the same way).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Dict, List
+
     from .client import AbstractClient, CommonClient
     from .credential import (
         Credential,
@@ -99,7 +101,9 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'tcfunc' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    from importlib import import_module  # here, not at the top: import cost
+
+    value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value
 

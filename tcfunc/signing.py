@@ -17,11 +17,16 @@ Two schemes exist:
 
 from __future__ import annotations
 
-import base64
+import _thread
+import binascii
 import hashlib
 import hmac
-import threading
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+
+# Import cost matters here (a tool may import only this module): typing,
+# collections, base64 (which loads re) and threading are avoided at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 __all__ = [
     "TC3_ALGORITHM",
@@ -56,7 +61,7 @@ def sha256_hex(data: bytes) -> str:
 # cache is simply emptied when full, which is rare and cheap to refill.
 _KEY_CACHE_SIZE = 64
 _key_cache: Dict[Tuple[str, str, str], bytes] = {}
-_key_cache_lock = threading.Lock()
+_key_cache_lock = _thread.allocate_lock()
 
 
 def _derive(secret_key: str, date: str, service: str) -> bytes:
@@ -105,7 +110,7 @@ def sign_v1(secret_key: str, sign_str: str, sign_method: str) -> str:
     if digest_name is None:
         raise ValueError("sign_method must be HmacSHA1 or HmacSHA256")
     mac = hmac.digest(secret_key.encode("utf-8"), sign_str.encode("utf-8"), digest_name)
-    return base64.b64encode(mac).decode("ascii")
+    return binascii.b2a_base64(mac, newline=False).decode("ascii")
 
 
 def canonical_headers(headers: Iterable[Tuple[str, str]]) -> Tuple[str, str]:
@@ -164,7 +169,7 @@ def flatten_params(params: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
     if params is None:
         return out
-    stack: list[Tuple[str, Any]] = [(str(k), v) for k, v in params.items()]
+    stack: List[Tuple[str, Any]] = [(str(k), v) for k, v in params.items()]
     stack.reverse()
     # Iterative depth-first walk keeps the official SDK's key order and cannot
     # hit the recursion limit on adversarial input.
@@ -172,7 +177,7 @@ def flatten_params(params: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
         prefix, value = stack.pop()
         if value is None:
             continue
-        if isinstance(value, Mapping):
+        if hasattr(value, "items"):  # a mapping (duck-typed: no collections import)
             children = [(f"{prefix}.{k}", v) for k, v in value.items()]
         elif isinstance(value, (list, tuple)):
             children = [(f"{prefix}.{i}", v) for i, v in enumerate(value)]
