@@ -17,7 +17,20 @@ is no sleep after the last attempt; API errors are found whatever the JSON
 content type's parameters; the caller's headers dict is never changed;
 secrets never reach a log; warning filters are left alone. Added: a
 ``AuthFailure.SignatureExpire`` answer corrects the client's clock from the
-server's ``Date`` and the call is tried once more.
+server's ``Date`` and the call is tried once more. Each attempt remembers the
+timestamp and clock offset it signed with, so when several threads sign with
+a wrong clock at once, each of them retries once, including those whose
+answer arrives after another thread has already learnt the offset.
+
+Logging, a deliberate choice: each client logs to its *own* child logger of
+``tcfunc`` (``tcfunc.client.<service>.<n>``), but that logger is made lazily,
+the first time the client's :attr:`~AbstractClient.logger` is asked for (by
+the ``set_*_logger`` methods, say). Until then the client logs to the shared
+``tcfunc.client``. The logging module keeps every named logger for the life
+of the process, so one logger per client made eagerly would leave one entry
+behind for each of the thousands of short-lived clients a service may make;
+made lazily, only clients whose logging is configured pay for it, and the
+lines of all others still reach handlers on ``tcfunc`` or ``tcfunc.client``.
 
 One client is safe to share between threads.
 """
@@ -30,13 +43,11 @@ import logging
 import os
 import threading
 import time
-import uuid
 import warnings
 from typing import (
     Any,
     Callable,
     Dict,
-    Iterator,
     Literal,
     Mapping,
     Optional,
@@ -66,7 +77,7 @@ from .response import (
     parse_response,
 )
 from .retry import NoopRetryer, Retryer, StandardRetryer, is_safe_to_repeat
-from .sse import iter_events
+from .sse import EventStream, iter_events
 from .transport import HttpResponse, Transport
 
 __all__ = ["AbstractClient", "ModelLike", "ResponseModelLike", "CommonClient"]
@@ -76,8 +87,8 @@ _SHARED_LOGGER = logging.getLogger("tcfunc.client")
 _LOGGER_IDS = itertools.count(1)
 _TRACE_HEADER = "X-TC-TraceId"
 _SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-# A client whose corrected clock is this close to the server's does not try
-# again after SignatureExpire: the cause is elsewhere.
+# A SignatureExpire for a request signed this close to the server's Date has
+# another cause than the clock: it is not tried again.
 _SKEW_TOLERANCE = 60.0
 # Placeholder for SkipSign calls made without any credential; never sent.
 _UNSIGNED = Credential("SKIP", "SKIP")
@@ -108,17 +119,30 @@ class ResponseModelLike(Protocol):
         ...
 
 
+def _uuid4() -> str:
+    """A random (version 4) UUID string.
+
+    Written out instead of ``uuid.uuid4()`` because importing ``uuid`` (and
+    the ``platform`` module it pulls in) costs more than the rest of a call.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def _with_trace_id(headers: Optional[Mapping[str, str]]) -> Mapping[str, str]:
     """``headers`` plus a fresh ``X-TC-TraceId`` unless the caller gave one; never mutated."""
     if headers is None:
-        return {_TRACE_HEADER: str(uuid.uuid4())}
+        return {_TRACE_HEADER: _uuid4()}
     if not isinstance(headers, Mapping):
         fail("ClientError", "headers must be a dict of str to str")
     for name in headers:
         if isinstance(name, str) and name.lower() == "x-tc-traceid":
             return headers
     out = dict(headers)
-    out[_TRACE_HEADER] = str(uuid.uuid4())
+    out[_TRACE_HEADER] = _uuid4()
     return out
 
 
@@ -157,7 +181,9 @@ class AbstractClient:
             default a :class:`~tcfunc.transport.Urllib3Transport` made at the
             first call (so urllib3 loads only then).
         clock: Unix seconds for request timestamps (default ``time.time``);
-            for tests.
+            for tests. When given, the region breaker reads its time from it
+            too (otherwise from ``time.monotonic``), so a test can walk the
+            breaker through its states.
     """
 
     _service: str = ""
@@ -199,7 +225,7 @@ class AbstractClient:
         self._backup_host: Optional[str] = None
         rbp = profile.region_breaker_profile
         if not profile.disable_region_breaker and rbp is not None:
-            self._breaker = RegionBreaker(rbp)
+            self._breaker = RegionBreaker(rbp) if clock is None else RegionBreaker(rbp, clock)
             self._backup_host = f"{self._service}.{rbp.backup_endpoint}"
         # Seconds to add to the local clock, learnt from SignatureExpire
         # answers; a float store is atomic, writers also take the lock.
@@ -273,7 +299,7 @@ class AbstractClient:
         params: Optional[Mapping[str, Any]],
         headers: Optional[Mapping[str, str]] = None,
         options: Union[RequestOptions, Mapping[str, Any], None] = None,
-    ) -> Iterator[Dict[str, Any]]:
+    ) -> EventStream:
         """Call ``action`` and iterate over the server-sent events of the answer.
 
         The request is sent (and retried, and API errors raised) before this
@@ -281,13 +307,18 @@ class AbstractClient:
         dict with ``data`` and, where the event carried them, ``event``,
         ``id`` and ``retry``. An answer that is plain JSON rather than an
         event stream (an action called without streaming) is one event whose
-        ``data`` is that JSON text. Closing the iterator early closes the
-        connection.
+        ``data`` is that JSON text.
+
+        The connection is held until the events run out, an error is raised
+        from them, or the returned :class:`~tcfunc.sse.EventStream` is closed
+        (``close()``, or leaving a ``with`` block); a caller that may stop
+        early, or never start, should close it (garbage collection closes it
+        too, but later).
         """
         result = self._execute(action, params, headers, RequestOptions.coerce(options), stream=True)
         if isinstance(result, HttpResponse):
-            return self._events(result)
-        return iter([{"data": json.dumps(result, ensure_ascii=False)}])
+            return EventStream(iter_events(result.iter_chunks()), result.close, self._log)
+        return EventStream(iter([{"data": json.dumps(result, ensure_ascii=False)}]))
 
     @overload
     def _call_model(
@@ -307,7 +338,7 @@ class AbstractClient:
         response_type: Type[R],
         *,
         sse: Literal[True],
-    ) -> Iterator[Dict[str, Any]]: ...
+    ) -> EventStream: ...
 
     def _call_model(
         self,
@@ -316,7 +347,7 @@ class AbstractClient:
         response_type: Type[R],
         *,
         sse: bool = False,
-    ) -> Union[R, Iterator[Dict[str, Any]]]:
+    ) -> Union[R, EventStream]:
         """The one helper generated service clients call.
 
         Sends ``request.to_api()`` with ``request.headers``; returns
@@ -425,6 +456,9 @@ class AbstractClient:
                 generation, use_backup = breaker.before_request()
                 if use_backup:
                     host = self._backup_host
+            # Kept for a SignatureExpire: what this attempt signed with.
+            offset = self._clock_offset
+            timestamp = int(self._clock() + offset)
             prepared = prepare_request(
                 action,
                 params,
@@ -433,7 +467,7 @@ class AbstractClient:
                 region=self.region,
                 credential=credential,
                 profile=self.profile,
-                timestamp=int(self._clock() + self._clock_offset),
+                timestamp=timestamp,
                 headers=headers,
                 options=options,
                 host=host,
@@ -468,7 +502,7 @@ class AbstractClient:
                 if breaker is not None:
                     breaker.after_request(generation, _counts_as_success(exc))
                 if exc.code == _SIGNATURE_EXPIRE and not corrected:
-                    corrected = self._correct_clock(response.headers)
+                    corrected = self._correct_clock(response.headers, timestamp, offset)
                     if corrected:
                         continue
                 raise
@@ -476,15 +510,24 @@ class AbstractClient:
                 breaker.after_request(generation, True)
             return document
 
-    def _correct_clock(self, headers: Mapping[str, str]) -> bool:
-        """Learn the clock offset from the answer's ``Date``; True if it changed."""
+    def _correct_clock(self, headers: Mapping[str, str], signed: int, offset: float) -> bool:
+        """Whether to try once more after SignatureExpire; learns the offset from ``Date``.
+
+        ``signed`` and ``offset`` are the timestamp and clock offset the
+        failed attempt was signed with. Comparing with those, not with the
+        clock as it is now, matters when threads race: another thread may
+        have corrected the offset while this attempt's answer was on its way.
+        """
+        if self._clock_offset != offset:
+            # Learnt by another thread after this attempt was signed.
+            return True
         server = _server_time(headers)
-        if server is None:
+        if server is None or abs(server - signed) <= _SKEW_TOLERANCE:
             return False
         now = self._clock()
         with self._lock:
             if abs(now + self._clock_offset - server) <= _SKEW_TOLERANCE:
-                return False
+                return True  # corrected meanwhile
             self._clock_offset = server - now
         if self._log.isEnabledFor(logging.INFO):
             self._log.info(
@@ -492,16 +535,6 @@ class AbstractClient:
                 -(server - now),
             )
         return True
-
-    def _events(self, response: HttpResponse) -> Iterator[Dict[str, Any]]:
-        log = self._log
-        try:
-            for event in iter_events(response.iter_chunks()):
-                if log.isEnabledFor(_DEBUG):
-                    log.debug("event %s", event)
-                yield event
-        finally:
-            response.close()
 
     # ---------------------------------------------------------------- logging
 

@@ -4,7 +4,8 @@ Given the status, headers and body of an HTTP answer it returns the decoded
 JSON document (``{"Response": {...}}``) or raises
 :class:`TencentCloudSDKException`, whatever the bytes:
 
-- a status other than 200: ``ServerNetworkError`` for 5xx (worth retrying),
+- a status other than 200: :class:`ServerNetworkError` (code
+  ``ServerNetworkError``, with the ``status``) for 5xx,
   ``ClientError.HttpStatusCodeError`` otherwise, naming the status and a
   short excerpt of the body;
 - an API error (``Response.Error``): its code, message and RequestId, for any
@@ -29,6 +30,7 @@ from .errors import TencentCloudSDKException
 __all__ = [
     "HTTP_STATUS_ERROR",
     "PARSE_JSON_ERROR",
+    "ServerNetworkError",
     "body_excerpt",
     "content_type",
     "deprecation_notice",
@@ -40,6 +42,23 @@ __all__ = [
 HTTP_STATUS_ERROR = "ClientError.HttpStatusCodeError"
 PARSE_JSON_ERROR = "ClientError.ParseJsonError"
 _EXCERPT = 200
+
+
+class ServerNetworkError(TencentCloudSDKException):
+    """A 5xx answer: code ``ServerNetworkError``, and the HTTP ``status``.
+
+    The status decides whether a retry is safe (see :mod:`tcfunc.retry`):
+    a 503 says the server did not process the request, while a 500, 502 or
+    504 comes from a server that may have run it.
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__("ServerNetworkError", message)
+        self.status = status
+
+    def __reduce__(self) -> Any:
+        # The base class's args are (code, message, requestId); rebuild from ours.
+        return (type(self), (self.status, self.message))
 
 
 def header_value(headers: Mapping[str, str], name: str) -> Optional[str]:
@@ -109,15 +128,15 @@ def parse_response(status: int, headers: Mapping[str, str], body: bytes) -> Dict
 
     Raises:
         TencentCloudSDKException: the API error (its code, message and
-            RequestId), ``ServerNetworkError`` for 5xx,
+            RequestId), :class:`ServerNetworkError` for 5xx,
             ``ClientError.HttpStatusCodeError`` for other statuses than 200,
             ``ClientError.ParseJsonError`` for a body that is not an API answer.
     """
     if status != 200:
-        code = "ServerNetworkError" if 500 <= status <= 599 else HTTP_STATUS_ERROR
-        raise TencentCloudSDKException(
-            code, f"HTTP status {status}: {body_excerpt(body) or '(empty body)'}"
-        )
+        message = f"HTTP status {status}: {body_excerpt(body) or '(empty body)'}"
+        if 500 <= status <= 599:
+            raise ServerNetworkError(status, message)
+        raise TencentCloudSDKException(HTTP_STATUS_ERROR, message)
     try:
         document = _decode(body, headers)
     except (ValueError, RecursionError) as exc:

@@ -1,20 +1,26 @@
 """Retry policies as values: :class:`NoopRetryer` and :class:`StandardRetryer`.
 
-What is retried (:func:`is_retryable`):
+What is retried (:func:`is_retryable`) depends on whether the failed request
+may have been carried out by the server:
 
-- ``ServerNetworkError`` (HTTP 5xx) and rate limiting (``RequestLimitExceeded``
-  and its sub-codes): the server refused or failed the request, so sending it
-  again is safe.
+- Rate limiting (``RequestLimitExceeded`` and its sub-codes) and HTTP 503
+  (``ServerNetworkError`` with ``status`` 503): the server says it did not
+  process the request, so sending it again is always safe.
 - ``ClientNetworkError`` raised *before the request could reach the server*
-  (DNS failure, connection refused or timed out, TLS handshake, proxy
-  unreachable): always, since nothing was sent.
-- ``ClientNetworkError`` raised *after the request may have reached the
-  server* (read timeout, connection reset while waiting for or reading the
-  answer): only when repeating the request is harmless
-  (:func:`is_safe_to_repeat`): read-only actions (``Describe*``, ``Get*``,
-  ``List*``, ``Query*``, ``Inquiry*``) or params that carry a ``ClientToken``,
-  which the API uses to run a request at most once. Retrying a ``RunInstances``
-  whose answer was lost could otherwise start the instances twice.
+  (DNS failure, connection refused or timed out, TLS handshake or
+  certificate failure, proxy unreachable): always, since nothing was sent.
+- Everything else that is worth another attempt happened after the request
+  may have reached a server that may have run it: other 5xx answers (500,
+  502, 504: a gateway that timed out may still have passed the request on)
+  and ``ClientNetworkError`` after sending (read timeout, connection reset
+  while waiting for or reading the answer). These are retried only when
+  repeating the request is harmless (:func:`is_safe_to_repeat`): read-only
+  actions (``Describe*``, ``Get*``, ``List*``, ``Query*``, ``Inquiry*``) or
+  params that carry a ``ClientToken``, which the API uses to run a request
+  at most once. Retrying a ``RunInstances`` whose answer was lost could
+  otherwise start the instances twice. An error that does not say (a plain
+  ``ServerNetworkError`` without ``status``, a ``ClientNetworkError``
+  without ``reached_server``) is taken to have reached the server.
 
 Nothing else is retried: API errors such as ``InvalidParameter`` and HTTP 4xx
 answers fail at once. Each attempt is signed afresh (new timestamp) by the
@@ -46,7 +52,8 @@ __all__ = [
 T = TypeVar("T")
 
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Query", "Inquiry")
-_ALWAYS_RETRYABLE = frozenset(("ServerNetworkError", "RequestLimitExceeded"))
+# The one 5xx that says the request was not processed.
+_SERVICE_UNAVAILABLE = 503
 
 
 class Retryer(Protocol):
@@ -74,8 +81,12 @@ def is_retryable(error: BaseException, *, safe_to_repeat: bool) -> bool:
     if not isinstance(error, TencentCloudSDKException):
         return False
     code = error.code or ""
-    if code in _ALWAYS_RETRYABLE or code.startswith("RequestLimitExceeded."):
+    if code == "RequestLimitExceeded" or code.startswith("RequestLimitExceeded."):
         return True
+    if code == "ServerNetworkError":
+        # response.ServerNetworkError carries the status; without one, assume
+        # the server may have run the request.
+        return safe_to_repeat or getattr(error, "status", None) == _SERVICE_UNAVAILABLE
     if code == "ClientNetworkError":
         # A ClientNetworkError that does not say otherwise may have reached
         # the server; only transport.NetworkError knows it did not.
@@ -112,7 +123,7 @@ def _check_seconds(_inst: object, _attr: object, value: object) -> None:
 
 @attrs.frozen
 class StandardRetryer:
-    """Retry network errors, 5xx answers and rate limiting, with backoff.
+    """Retry network errors, 5xx answers and rate limiting, with backoff (see the module doc).
 
     Args:
         max_attempts: attempts in all, including the first.

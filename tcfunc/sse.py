@@ -12,16 +12,27 @@ closed by a blank line when the stream ends is discarded.
 
 Events are dicts: ``data`` always, and ``event``, ``id`` (both str) and
 ``retry`` (int) when the event's own block carried them, which is the shape
-the official SDK yields.
+the official SDK yields. That is the one deliberate deviation from WHATWG,
+where the last event ID persists and every later event reports it: here an
+event carries ``id`` only if its own block set one, so that code ported from
+the official SDK sees the same dicts (a caller that wants to resume keeps
+the last ``id`` it saw).
+
+:class:`EventStream` is what :meth:`tcfunc.client.AbstractClient.call_sse`
+returns: an iterator over the events that holds the connection and gives it
+back when the events run out, on an error, or on ``close()``.
 """
 
 from __future__ import annotations
 
 import codecs
+import logging
 import re
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
-__all__ = ["EventStreamParser", "iter_events"]
+from ._logging import EventLine
+
+__all__ = ["EventStream", "EventStreamParser", "iter_events"]
 
 _EOL = re.compile(r"\r\n|\r|\n")
 
@@ -33,7 +44,9 @@ class EventStreamParser:
         # utf-8-sig drops a BOM at the very start only; invalid bytes are
         # replaced, as the standard says, rather than failing the stream.
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
-        self._partial = ""
+        # The line not finished yet, in pieces: joined once when its end
+        # arrives, so a long line fed in many chunks costs linear time.
+        self._partial: List[str] = []
         self._skip_lf = False
         self._data: List[str] = []
         self._event: Optional[str] = None
@@ -50,9 +63,16 @@ class EventStreamParser:
             self._skip_lf = False
             if text[0] == "\n":
                 text = text[1:]
-        text = self._partial + text
         lines = _EOL.split(text)
-        self._partial = lines.pop()
+        rest = lines.pop()
+        if not lines:  # no line end in this chunk
+            if rest:
+                self._partial.append(rest)
+            return []
+        if self._partial:
+            self._partial.append(lines[0])
+            lines[0] = "".join(self._partial)
+        self._partial = [rest] if rest else []
         self._skip_lf = text.endswith("\r")
         events: List[Dict[str, Any]] = []
         for line in lines:
@@ -99,3 +119,81 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[Dict[str, Any]]:
     parser = EventStreamParser()
     for chunk in chunks:
         yield from parser.feed(chunk)
+
+
+class EventStream(Iterator[Dict[str, Any]]):
+    """An iterator of events that owns the connection they come from.
+
+    The connection is released (``close`` called once) when the events run
+    out, when reading them raises, or on :meth:`close`, which may come
+    before the first event is read. It is also a context manager, and
+    garbage collection closes a stream that was dropped unclosed.
+
+    Args:
+        events: the events (as from :func:`iter_events`).
+        close: releases the connection; called at most once.
+        logger: gets one debug line per event (data redacted), when enabled.
+    """
+
+    __slots__ = ("_close", "_events", "_logger")
+
+    def __init__(
+        self,
+        events: Iterator[Dict[str, Any]],
+        close: Optional[Callable[[], None]] = None,
+        logger: Optional[logging.Logger] = None,
+    ) -> None:
+        self._events: Optional[Iterator[Dict[str, Any]]] = events
+        self._close = close
+        self._logger = logger
+
+    def __iter__(self) -> EventStream:
+        return self
+
+    def __next__(self) -> Dict[str, Any]:
+        events = self._events
+        if events is None:
+            raise StopIteration
+        try:
+            event = next(events)
+        except BaseException:
+            # StopIteration included: the stream ended, give the connection back.
+            self.close()
+            raise
+        logger = self._logger
+        if logger is not None and logger.isEnabledFor(logging.DEBUG):
+            logger.debug("event %s", EventLine(event))
+        return event
+
+    def close(self) -> None:
+        """Stop reading and release the connection (idempotent)."""
+        events, self._events = self._events, None
+        close, self._close = self._close, None
+        try:
+            closer = getattr(events, "close", None)
+            if closer is not None:
+                closer()  # runs a started generator's cleanup now
+        finally:
+            if close is not None:
+                close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the stream was closed or read to its end."""
+        return self._events is None
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A backstop only: a caller that drops the stream unread must not
+        # keep its connection out of the pool until the process ends.
+        # Nothing may escape __del__; contextlib.suppress is avoided because
+        # module globals may already be gone when it runs at interpreter exit.
+        try:  # noqa: SIM105
+            self.close()
+        except Exception:  # noqa: BLE001, S110
+            pass

@@ -12,11 +12,23 @@ Every failure leaves here as :class:`NetworkError` (code
 ``ClientNetworkError``), whose message names the host and what went wrong and
 never carries a query string, token, key or signature, and whose
 ``reached_server`` says whether the request may have reached the server
-(which decides whether a non-idempotent call may be retried).
+(which decides whether a non-idempotent call may be retried). Only a failure
+while connecting counts as "not reached": DNS, connection refused or timed
+out, the TLS handshake (certificate verification included), the proxy or
+its tunnel. The pools' connections mark any error raised while they connect,
+so that this holds whatever urllib3 wraps the error in; every failure after
+that, an ``SSLError`` while reading the answer included, may have reached it.
+
+urllib3 2 is required. urllib3's own debug lines name the request target,
+which for a v1 GET carries ``Signature``, ``Token`` and ``SecretId``: a
+filter on its ``urllib3.connectionpool`` logger masks those (and any other
+secret-named field) in its records.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import threading
 import warnings
@@ -30,11 +42,13 @@ from typing import (
     Mapping,
     Optional,
     Protocol,
+    Set,
     Tuple,
     Type,
 )
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from ._logging import redact_query
 from .errors import TencentCloudSDKException
 from .profile import HttpProfile
 
@@ -53,15 +67,18 @@ __all__ = [
 # Streamed reads ask for at most this much; read1 returns what has arrived.
 _CHUNK = 64 * 1024
 _QUERY = re.compile(r"\?[^\s'\"]*")
+# Set on an exception raised while a pool's connection was connecting.
+_CONNECT_FAILED = "_tcfunc_connect_failed"
 
 
 class NetworkError(TencentCloudSDKException):
     """``ClientNetworkError`` that knows whether the server may have seen the request.
 
     ``reached_server`` is False for failures before a byte of the request
-    could reach the server (DNS, connect refused or timed out, TLS handshake,
-    proxy unreachable) and True otherwise (read timeout, connection reset
-    while waiting for or reading the answer). A plain
+    could reach the server (DNS, connect refused or timed out, TLS handshake
+    or certificate, proxy unreachable or refusing the tunnel) and True
+    otherwise (read timeout, connection reset or TLS error while waiting for
+    or reading the answer). A plain
     ``TencentCloudSDKException("ClientNetworkError")`` from elsewhere is
     treated as True, the safe assumption.
     """
@@ -272,12 +289,11 @@ class Urllib3Transport:
         self._routes: Dict[Tuple[str, str], Tuple[Any, bool]] = {}
         self._lock = threading.Lock()
         self._timeouts: Dict[float, Any] = {}
-        # Bound once: the except clauses below run on every failure.
+        # Bound once: the except clauses below run on every failure. Errors
+        # raised while connecting are found by their mark (see _failed_connecting);
+        # these types say so themselves.
         self._connect_errors: Tuple[Type[BaseException], ...] = (
             u3e.ConnectTimeoutError,  # NewConnectionError and NameResolutionError derive from it
-            u3e.NewConnectionError,
-            u3e.ProxyError,
-            u3e.SSLError,
             u3e.LocationValueError,
         )
         self._read_timeout = u3e.ReadTimeoutError
@@ -290,6 +306,7 @@ class Urllib3Transport:
             ValueError,
             HTTPException,
         )
+        _redact_urllib3_logs()
 
     def _new_manager(self, proxy: Optional[str]) -> Any:
         urllib3 = self._u3
@@ -310,8 +327,7 @@ class Urllib3Transport:
                 netloc = f"{netloc}:{parts.port}"
             bare = urlunsplit((parts.scheme, netloc, "", "", ""))
             manager = urllib3.ProxyManager(bare, proxy_headers=headers, **self._pool_kw)
-        if not self._verify:
-            _quiet_unverified(manager)
+        manager.pool_classes_by_scheme = _pool_classes(quiet=not self._verify)
         return manager
 
     def _route(self, scheme: str, host: str) -> Tuple[Any, bool]:
@@ -391,29 +407,28 @@ class Urllib3Transport:
         )
 
     def _stream(self, raw: Any, host: str, timeout: float) -> Iterator[bytes]:
-        read1 = getattr(raw, "read1", None)
+        read1 = raw.read1
         try:
-            if read1 is not None:
-                # read1 returns as soon as some bytes have arrived, so an
-                # event is handed on before the server sends the next one.
-                while True:
-                    chunk = read1(_CHUNK)
-                    if not chunk:
-                        return
-                    yield chunk
-            else:  # urllib3 1.26: per chunk for chunked answers
-                yield from raw.stream(_CHUNK)
+            # read1 returns as soon as some bytes have arrived, so an event is
+            # handed on before the server sends the next one.
+            while True:
+                chunk = read1(_CHUNK)
+                if not chunk:
+                    return
+                yield chunk
         except self._errors as exc:
             raise self._network_error(exc, host, timeout) from None
 
     def _network_error(self, exc: BaseException, host: str, timeout: float) -> NetworkError:
         reason = _describe(exc)
+        # Before the read timeout: a TLS handshake that times out is raised
+        # by urllib3 as a ReadTimeoutError, but it happened while connecting.
+        if isinstance(exc, self._connect_errors) or _failed_connecting(exc):
+            return NetworkError(f"could not connect to {host}: {reason}", reached_server=False)
         if isinstance(exc, self._read_timeout):
             return NetworkError(
                 f"read from {host} timed out after {timeout:g}s", reached_server=True
             )
-        if isinstance(exc, self._connect_errors):
-            return NetworkError(f"could not connect to {host}: {reason}", reached_server=False)
         return NetworkError(
             f"connection to {host} failed after the request was sent: {reason}",
             reached_server=True,
@@ -437,24 +452,102 @@ def _release(raw: Any) -> None:
     raw.release_conn()
 
 
-def _quiet_unverified(manager: Any) -> None:
-    """Stop urllib3's per-request InsecureRequestWarning (one was issued already).
+def _failed_connecting(exc: BaseException) -> bool:
+    """Whether ``exc`` arose while connecting: marked by our connections, or a bad certificate.
 
-    The warning is issued when a connection reports ``is_verified`` False;
-    connections of these pools report True once connected. Warning filters
-    are global, so changing them would touch the application's.
+    urllib3 wraps what the socket raised (``SSLError(err)``,
+    ``ProtocolError(msg, err)``, ``ProxyError(msg, err)``, ``raise ... from
+    err``), so the arguments and the cause and context chain are searched.
     """
-    from urllib3.connection import HTTPSConnection
-    from urllib3.connectionpool import HTTPSConnectionPool
+    import ssl  # only on failures; keeps import tcfunc.client light
 
-    class _Connection(HTTPSConnection):
+    from urllib3.util.ssl_match_hostname import CertificateError
+
+    todo = [exc]
+    seen: Set[int] = set()
+    while todo and len(seen) < 32:
+        error = todo.pop()
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if getattr(error, _CONNECT_FAILED, False) or isinstance(
+            error, (ssl.SSLCertVerificationError, CertificateError)
+        ):
+            return True
+        args = error.args if isinstance(error.args, tuple) else ()
+        todo.extend(arg for arg in args if isinstance(arg, BaseException))
+        todo.extend(link for link in (error.__cause__, error.__context__) if link is not None)
+    return False
+
+
+def _mark_connect_failure(exc: BaseException) -> None:
+    with contextlib.suppress(AttributeError):  # an exception type without a __dict__
+        setattr(exc, _CONNECT_FAILED, True)
+
+
+_POOL_CLASSES: Dict[bool, Dict[str, Any]] = {}
+
+
+def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
+    """Pool classes whose connections mark errors raised while connecting.
+
+    With ``quiet`` (verification off, warned about once already) a TLS
+    connection also reports itself verified, which stops urllib3's
+    per-request ``InsecureRequestWarning``: warning filters are global, so
+    changing them would touch the application's.
+    """
+    classes = _POOL_CLASSES.get(quiet)
+    if classes is not None:
+        return classes
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class _Connection(HTTPConnection):
         def connect(self) -> None:
-            super().connect()
-            self.is_verified = True
+            try:
+                super().connect()
+            except BaseException as exc:
+                _mark_connect_failure(exc)
+                raise
 
-    class _Pool(HTTPSConnectionPool):
+    class _TLSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            try:
+                super().connect()
+            except BaseException as exc:
+                _mark_connect_failure(exc)
+                raise
+            if quiet:
+                self.is_verified = True
+
+    class _Pool(HTTPConnectionPool):
         ConnectionCls = _Connection
 
-    classes = dict(manager.pool_classes_by_scheme)
-    classes["https"] = _Pool
-    manager.pool_classes_by_scheme = classes
+    class _TLSPool(HTTPSConnectionPool):
+        ConnectionCls = _TLSConnection
+
+    classes = {"http": _Pool, "https": _TLSPool}
+    _POOL_CLASSES[quiet] = classes
+    return classes
+
+
+class _RedactQueries(logging.Filter):
+    """Masks secret fields in the request targets urllib3 logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple):
+            record.args = tuple(
+                redact_query(arg) if isinstance(arg, str) and "=" in arg else arg for arg in args
+            )
+        return True
+
+
+_FILTER_LOCK = threading.Lock()
+
+
+def _redact_urllib3_logs() -> None:
+    log = logging.getLogger("urllib3.connectionpool")
+    with _FILTER_LOCK:
+        if not any(isinstance(f, _RedactQueries) for f in log.filters):
+            log.addFilter(_RedactQueries())

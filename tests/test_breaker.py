@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import threading
-from typing import List
+import time
+from typing import Any, List, Set
 
 from tcfunc.breaker import (
     CLOSED,
@@ -116,10 +118,71 @@ def test_holder_uses_the_injected_clock() -> None:
     assert breaker.state.state == HALF_OPEN
 
 
-def test_holder_counts_every_result_under_concurrency() -> None:
-    """Counters change under the lock: 8 threads x 500 successes are all counted."""
-    profile = RegionBreakerProfile(window_interval=3600)
-    breaker = RegionBreaker(profile, clock=lambda: 0.0)
+class _RecordingLock:
+    """Wraps the breaker's own lock: records which threads are inside it, and whether two
+    ever were at once (which a real lock never allows)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._meta = threading.Lock()
+        self._holders: Set[int] = set()
+        self.overlaps = 0
+
+    def __enter__(self) -> _RecordingLock:
+        self._inner.__enter__()
+        with self._meta:
+            if self._holders:
+                self.overlaps += 1
+            self._holders.add(threading.get_ident())
+        return self
+
+    def __exit__(self, *exc: Any) -> Any:
+        with self._meta:
+            self._holders.discard(threading.get_ident())
+        return self._inner.__exit__(*exc)
+
+    def held_by_caller(self) -> bool:
+        with self._meta:
+            return threading.get_ident() in self._holders
+
+
+class _CheckedBreaker(RegionBreaker):
+    """A RegionBreaker whose state value notes every read or write made outside the lock."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        self.unguarded: List[str] = []
+        super().__init__(*args, **kw)
+
+    def _check(self, what: str) -> None:
+        lock = self.__dict__.get("_lock")
+        if isinstance(lock, _RecordingLock) and not lock.held_by_caller():
+            self.unguarded.append(what)
+
+    @property
+    def _state(self) -> BreakerState:
+        self._check("read")
+        value: BreakerState = self.__dict__["_state_value"]
+        return value
+
+    @_state.setter
+    def _state(self, value: BreakerState) -> None:
+        self._check("write")
+        self.__dict__["_state_value"] = value
+
+
+def test_holder_reads_and_changes_its_state_only_under_its_lock() -> None:
+    """Counters change under the lock: with thread switches forced inside every update
+    (a clock that yields, a tiny switch interval), 8 threads x 500 successes are all counted,
+    no two threads are ever inside the lock together, and no read or write of the state
+    happens outside it."""
+
+    def yielding_clock() -> float:
+        time.sleep(0)  # hand the GIL over between reading the state and writing it back
+        return 0.0
+
+    breaker = _CheckedBreaker(RegionBreakerProfile(window_interval=3600), clock=yielding_clock)
+    recorder = _RecordingLock(breaker._lock)
+    breaker._lock = recorder  # type: ignore[assignment]
 
     def work() -> None:
         for _ in range(500):
@@ -127,8 +190,15 @@ def test_holder_counts_every_result_under_concurrency() -> None:
             breaker.after_request(generation, True)
 
     threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sys.setswitchinterval(interval)
+    assert breaker.unguarded == []
+    assert recorder.overlaps == 0
     assert breaker.state.total == 4000

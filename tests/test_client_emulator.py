@@ -127,6 +127,39 @@ def test_sse_first_event_arrives_before_the_server_finishes(emulator: ApiEmulato
     assert waited == [True]
 
 
+def test_sse_stream_closed_before_iterating_gives_the_connection_back(
+    emulator: ApiEmulator,
+) -> None:
+    """call_sse then close() before reading any event returns the pooled connection slot at
+    once (a generator that never started would hold it until garbage collection)."""
+    gate = threading.Event()
+
+    def chat(_p: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+        yield {"data": "first"}
+        gate.wait(5)
+        yield {"data": "second"}
+
+    emulator.register("hunyuan", "ChatCompletions", chat)
+    client = CommonClient(
+        "hunyuan", "2023-09-01", CRED, "ap-guangzhou", _profile(emulator.endpoint)
+    )
+    try:
+        events = client.call_sse("ChatCompletions", {"Stream": True})
+        transport = client._transport
+        assert isinstance(transport, Urllib3Transport)
+        pool = transport._route("http", emulator.endpoint)[0]
+        size = pool.pool.maxsize
+        assert pool.pool.qsize() == size - 1  # the stream holds one connection
+        events.close()
+        assert pool.pool.qsize() == size
+        assert list(events) == []
+    finally:
+        gate.set()
+    again = client.call_sse("ChatCompletions", {"Stream": True})
+    assert [event["data"] for event in again] == ["first", "second"]
+    assert pool.pool.qsize() == size
+
+
 def test_sse_error_answer_raises_from_the_call(emulator: ApiEmulator) -> None:
     """An API error instead of a stream raises before any event is read."""
     emulator.inject_fault("api_error", code="AuthFailure.UnauthorizedOperation", message="no")

@@ -89,3 +89,16 @@ def test_reset_forgets_everything() -> None:
     fake.add_json({})
     fake.reset()
     assert (fake.requests, fake.pending) == ([], 0)
+
+
+def test_open_streams_counts_streamed_answers_until_closed() -> None:
+    """Each add_sse answer sent as a stream counts as open until the client releases it."""
+    fake = FakeTransport().add_sse([b"data: a\n\n"]).add_sse([b"data: b\n\n"])
+    client = _client(fake)
+    first = client.call_sse("ChatCompletions", {})
+    second = client.call_sse("ChatCompletions", {})
+    assert fake.open_streams == 2
+    assert [e["data"] for e in first] == ["a"]
+    assert fake.open_streams == 1
+    second.close()
+    assert fake.open_streams == 0

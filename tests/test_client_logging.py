@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from tcfunc import _logging
-from tcfunc._logging import redact_body, redact_header, redact_query
+from tcfunc._logging import (
+    EventLine,
+    is_secret_name,
+    redact_body,
+    redact_header,
+    redact_json,
+    redact_query,
+)
 from tcfunc.client import CommonClient
 from tcfunc.credential import Credential
 from tcfunc.profile import ClientProfile, HttpProfile
@@ -211,3 +218,66 @@ def test_redaction_helpers() -> None:
     assert redact_body(b"\x00" * 10, "application/octet-stream") == (
         "<10 bytes of application/octet-stream>"
     )
+
+
+def test_secret_json_values_are_masked_at_any_depth() -> None:
+    """Values of secret-named JSON keys (secret, token, password, credential..., any case, any
+    depth) become "***"; a secret-named object has every value masked; the rest is unchanged."""
+    body = (
+        b'{"Response": {"Credentials": {"Token": "tok-val", "TmpSecretId": "AKIDtmp",'
+        b' "TmpSecretKey": "key-val", "Nested": [1, null]}, "ExpiredTime": 9, "RequestId": "r"},'
+        b' "Items": [{"LoginSettings": {"Password": "pw-val", "KeyIds": ["k-1"]}}],'
+        b' "ClientToken": "idem-1", "NextToken": "page-2", "webidentitytoken": "jwt-val"}'
+    )
+    text = redact_body(body, "application/json")
+    for secret in ("tok-val", "AKIDtmp", "key-val", "pw-val", "jwt-val"):
+        assert secret not in text
+    assert '"Credentials": {"Token": "***", "TmpSecretId": "***", "TmpSecretKey": "***"' in text
+    assert '"Nested": ["***", null]' in text
+    assert '"ExpiredTime": 9' in text
+    assert '"KeyIds": ["k-1"]' in text
+    assert '"ClientToken": "idem-1"' in text
+    assert '"NextToken": "page-2"' in text
+    unchanged = b'{"Response": {"TotalCount": 1,  "RequestId": "r"}}'
+    assert redact_body(unchanged, "application/json") == unchanged.decode()
+
+
+def test_cut_or_invalid_json_still_has_its_secrets_masked() -> None:
+    """JSON that does not parse (cut short, over the parse limit) is masked in place, an
+    unterminated secret string at the cut included."""
+    assert redact_json('{"a": 1, "Token": "t\\"x", "SecretKey": 5, "b": "c"') == (
+        '{"a": 1, "Token": "***", "SecretKey": "***", "b": "c"'
+    )
+    assert redact_json('{"Password": "abc') == '{"Password": "***"'
+    big = b'{"Token": "' + b"s" * 3_000_000 + b'"}'
+    text = redact_body(big, "application/json")
+    assert "sss" not in text
+    assert text.startswith('{"Token": "***"')
+
+
+def test_secret_form_fields_are_masked() -> None:
+    """Form bodies and query strings mask any secret-named field, flattened or encoded."""
+    body = b"Action=X&LoginSettings.Password=pw&Creds%2EToken=t&ClientToken=c&Limit=1"
+    text = redact_body(body, "application/x-www-form-urlencoded")
+    assert text == ("Action=X&LoginSettings.Password=***&Creds%2EToken=***&ClientToken=c&Limit=1")
+
+
+def test_secret_names() -> None:
+    """Secret-looking names are recognised in any case; idempotency keys and cursors are not."""
+    for name in ("Token", "x-tc-token", "TmpSecretKey", "PASSWORD", "Passwd", "Credentials"):
+        assert is_secret_name(name)
+    for name in ("ClientToken", "NextToken", "RoleArn", "Limit", "SignName"):
+        assert not is_secret_name(name)
+
+
+def test_sse_event_data_is_logged_redacted() -> None:
+    """A logged server-sent event shows its JSON data with secret values masked."""
+    fake = FakeTransport().add_sse([b'id: 1\ndata: {"Token": "sse-secret", "Text": "hi"}\n\n'])
+    client = _client(fake)
+    out = io.StringIO()
+    client.set_stream_logger(out)
+    assert [e["id"] for e in client.call_sse("ChatCompletions", {})] == ["1"]
+    text = out.getvalue()
+    assert '"Text": "hi"' in text
+    assert "sse-secret" not in text
+    assert "sse-secret" not in str(EventLine({"data": '{"a": {"Token": "sse-secret"}}'}))

@@ -6,6 +6,8 @@ their token, so these tests show the provider's snapshot actually signs.
 
 from __future__ import annotations
 
+import io
+import logging
 import threading
 import time
 from pathlib import Path
@@ -315,6 +317,53 @@ def test_oidc_repr_hides_the_web_identity_token(emu: ApiEmulator, profile: Clien
     provider.get_credential()
     assert "very-secret-jwt" not in repr(provider)
     assert "tke-idp" in repr(provider)
+
+
+# ------------------------------------------------------------- debug logs
+
+
+@pytest.fixture
+def debug_log() -> Iterator[io.StringIO]:
+    """Everything logged under ``tcfunc`` at DEBUG, as an application would capture it."""
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    package = logging.getLogger("tcfunc")
+    level = package.level
+    package.addHandler(handler)
+    package.setLevel(logging.DEBUG)
+    try:
+        yield out
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(level)
+
+
+def test_assume_role_answer_is_logged_without_the_temporary_secrets(
+    emu: ApiEmulator, profile: ClientProfile, debug_log: io.StringIO
+) -> None:
+    """With a DEBUG handler on tcfunc, the AssumeRole answer is logged with its Credentials
+    masked: neither the minted TmpSecretKey, the Token nor the TmpSecretId appears."""
+    cred = sts(profile).get_credential()
+    text = debug_log.getvalue()
+    assert "AssumeRole" in text
+    assert '"Credentials": {"Token": "***"' in text
+    for secret in (cred.secret_key, cred.token, cred.secret_id, LONG_KEY):
+        assert secret
+        assert secret not in text
+
+
+def test_oidc_request_is_logged_without_the_web_identity_token(
+    emu: ApiEmulator, profile: ClientProfile, debug_log: io.StringIO
+) -> None:
+    """With a DEBUG handler on tcfunc, the AssumeRoleWithWebIdentity request body shows
+    "WebIdentityToken": "***", never the token, and the minted secrets stay hidden too."""
+    cred = oidc(profile, token="SECRET-OIDC-JWT").get_credential()
+    text = debug_log.getvalue()
+    assert '"WebIdentityToken": "***"' in text
+    assert '"ProviderId": "tke-idp"' in text
+    for secret in ("SECRET-OIDC-JWT", cred.secret_key, cred.token):
+        assert secret
+        assert secret not in text
 
 
 # ---------------------------------------------------------------- TKE

@@ -8,6 +8,7 @@ from typing import Callable, List
 import pytest
 
 from tcfunc.errors import TencentCloudSDKException
+from tcfunc.response import ServerNetworkError
 from tcfunc.retry import NoopRetryer, StandardRetryer, is_retryable, is_safe_to_repeat
 from tcfunc.transport import NetworkError
 
@@ -53,7 +54,14 @@ def test_safe_to_repeat_means_read_only_or_client_token(
 @pytest.mark.parametrize(
     ("error", "safe", "retryable"),
     [
-        (TencentCloudSDKException("ServerNetworkError", "502"), False, True),
+        (ServerNetworkError(503, "unavailable"), False, True),
+        (ServerNetworkError(503, "unavailable"), True, True),
+        (ServerNetworkError(500, "internal"), False, False),
+        (ServerNetworkError(502, "bad gateway"), False, False),
+        (ServerNetworkError(504, "gateway timeout"), False, False),
+        (ServerNetworkError(504, "gateway timeout"), True, True),
+        (TencentCloudSDKException("ServerNetworkError", "no status"), False, False),
+        (TencentCloudSDKException("ServerNetworkError", "no status"), True, True),
         (TencentCloudSDKException("RequestLimitExceeded", "x"), False, True),
         (TencentCloudSDKException("RequestLimitExceeded.UinLimitExceeded", "x"), False, True),
         (NetworkError("refused", reached_server=False), False, True),
@@ -68,14 +76,15 @@ def test_safe_to_repeat_means_read_only_or_client_token(
     ],
 )
 def test_retryable_errors(error: BaseException, safe: bool, retryable: bool) -> None:
-    """Network errors before sending, 5xx and rate limits always; after sending only when safe."""
+    """Rate limits, 503 and network errors before sending always; other 5xx and errors after
+    sending only when the action is safe to repeat."""
     assert is_retryable(error, safe_to_repeat=safe) is retryable
 
 
 def test_first_success_is_returned() -> None:
     """Retryable failures are retried until an attempt succeeds."""
     sleeps: List[float] = []
-    fn = _failing(TencentCloudSDKException("ServerNetworkError"), result="done")
+    fn = _failing(ServerNetworkError(503, "unavailable"), result="done")
     assert _retryer(sleeps).send_request(fn) == "done"
     assert len(sleeps) == 1
 
@@ -83,7 +92,7 @@ def test_first_success_is_returned() -> None:
 def test_never_sleeps_after_the_last_attempt() -> None:
     """max_attempts failures sleep max_attempts - 1 times, then raise the last error."""
     sleeps: List[float] = []
-    errors = [TencentCloudSDKException("ServerNetworkError", str(i)) for i in range(3)]
+    errors = [ServerNetworkError(503, str(i)) for i in range(3)]
     with pytest.raises(TencentCloudSDKException) as info:
         _retryer(sleeps).send_request(_failing(*errors))
     assert info.value.message == "2"
@@ -134,7 +143,7 @@ def test_logger_gets_one_line_per_retry(caplog: pytest.LogCaptureFixture) -> Non
     logger = logging.getLogger("test.retry")
     sleeps: List[float] = []
     fn = _failing(
-        TencentCloudSDKException("ServerNetworkError", "a"),
+        ServerNetworkError(503, "a"),
         TencentCloudSDKException("RequestLimitExceeded", "b"),
     )
     with caplog.at_level(logging.INFO, logger="test.retry"):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import re
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tcfunc.sse import EventStreamParser, iter_events
+from tcfunc import sse
+from tcfunc.sse import EventStream, EventStreamParser, iter_events
 
 
 def _parse(*chunks: bytes) -> List[Dict[str, Any]]:
@@ -128,3 +130,74 @@ def test_any_chunking_gives_the_same_events(lines: List[str], eol: str, cuts: Li
     points = sorted({min(c, len(raw)) for c in cuts})
     chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)])]
     assert _parse(*chunks) == _parse(raw)
+
+
+class _CountingEol:
+    """Stands in for the line-end pattern and counts the characters it is asked to split."""
+
+    def __init__(self) -> None:
+        self._inner = re.compile(r"\r\n|\r|\n")
+        self.scanned = 0
+
+    def split(self, text: str) -> List[str]:
+        self.scanned += len(text)
+        return self._inner.split(text)
+
+
+def test_a_long_line_in_many_chunks_is_scanned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Buffering a partial line is linear: each character is scanned for line ends once,
+    however many chunks the line arrives in (no re-scan of the whole partial line per chunk)."""
+    counter = _CountingEol()
+    monkeypatch.setattr(sse, "_EOL", counter)
+    parser = EventStreamParser()
+    total = 0
+    for piece in [b"data: "] + [b"0123456789"] * 2000 + [b"\n\n"]:
+        total += len(piece)
+        events = parser.feed(piece)
+    assert events == [{"data": "0123456789" * 2000}]
+    assert counter.scanned <= total
+
+
+def test_id_is_not_carried_to_later_events() -> None:
+    """The deliberate deviation from WHATWG: an event has an id only if its own block set one."""
+    assert _parse(b"id: 1\ndata: a\n\ndata: b\n\n") == [{"data": "a", "id": "1"}, {"data": "b"}]
+
+
+def _stream(events: Iterator[Dict[str, Any]]) -> Tuple[EventStream, List[bool]]:
+    closed: List[bool] = []
+    return EventStream(events, lambda: closed.append(True)), closed
+
+
+def test_event_stream_closed_before_the_first_event_calls_its_closer_once() -> None:
+    """close() before iterating releases the connection once; the stream is then empty."""
+    started: List[bool] = []
+
+    def events() -> Iterator[Dict[str, Any]]:
+        started.append(True)
+        yield {"data": "x"}
+
+    stream, closed = _stream(events())
+    stream.close()
+    stream.close()
+    assert closed == [True]
+    assert list(stream) == []
+    assert started == []
+
+
+def test_event_stream_releases_at_the_end_and_on_errors() -> None:
+    """Reading to the end, or an error from the events, calls the closer exactly once."""
+    stream, closed = _stream(iter([{"data": "a"}]))
+    assert list(stream) == [{"data": "a"}]
+    assert closed == [True]
+
+    def failing() -> Iterator[Dict[str, Any]]:
+        yield {"data": "a"}
+        raise OSError("cut")
+
+    stream, closed = _stream(failing())
+    assert next(stream) == {"data": "a"}
+    with pytest.raises(OSError, match="cut"):
+        next(stream)
+    assert closed == [True]
+    assert list(stream) == []
+    assert closed == [True]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import logging
+import os
+import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -368,6 +372,132 @@ def test_disabled_verification_warns_once(certificate: Tuple[Path, Path]) -> Non
     insecure = [w for w in caught if issubclass(w.category, InsecureRequestWarning)]
     assert len(insecure) == 1
     assert "not verified" in str(insecure[0].message)
+
+
+class _TLSServer:
+    """One TLS connection on 127.0.0.1 whose server side a test writes as a function.
+
+    ``serve(sock, tls)`` gets the accepted TCP socket and its TLS wrapping; with
+    ``handshake`` False, ``tls`` is None, so the test can misbehave before TLS
+    starts. (Wrapping detaches the TCP socket: use ``tls.fileno()`` then.)
+    """
+
+    def __init__(
+        self,
+        context: ssl.SSLContext,
+        serve: Callable[[socket.socket, Optional[ssl.SSLSocket]], None],
+        *,
+        handshake: bool = True,
+    ) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(5)
+        self.port: int = self._listener.getsockname()[1]
+        self.requests: List[bytes] = []
+        self._context = context
+        self._serve = serve
+        self._handshake = handshake
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            raw, _ = self._listener.accept()
+        except OSError:
+            return
+        raw.settimeout(5)
+        sock: socket.socket = raw
+        try:
+            if self._handshake:
+                sock = self._context.wrap_socket(raw, server_side=True)
+                self._serve(raw, sock)
+            else:
+                self._serve(raw, None)
+        except OSError:
+            pass
+        finally:
+            sock.close()
+
+    def read_request(self, tls: ssl.SSLSocket) -> None:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            more = tls.recv(65536)
+            if not more:
+                return
+            data += more
+        self.requests.append(data)
+
+    def close(self) -> None:
+        self._listener.close()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def tls_server(certificate: Tuple[Path, Path]) -> Iterator[Callable[..., _TLSServer]]:
+    made: List[_TLSServer] = []
+
+    def make(serve: Callable[..., None], *, handshake: bool = True) -> _TLSServer:
+        server = _TLSServer(server_tls_context(*certificate), serve, handshake=handshake)
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        server.close()
+
+
+def test_tls_error_while_reading_the_answer_may_have_reached_the_server(
+    certificate: Tuple[Path, Path], tls_server: Callable[..., _TLSServer]
+) -> None:
+    """An SSLError raised after the request was sent (a bad TLS record in the answer) counts as
+    reached_server True: the server has the request and may have run it."""
+
+    def serve(_raw: socket.socket, tls: ssl.SSLSocket) -> None:
+        server.read_request(tls)
+        # A record of an impossible type, written around TLS: the client's
+        # TLS layer fails while it waits for the answer.
+        with socket.socket(fileno=os.dup(tls.fileno())) as around:
+            around.sendall(b"\x99\x03\x03\x00\x05hello")
+        time.sleep(0.5)
+
+    server = tls_server(serve)
+    transport = Urllib3Transport(HttpProfile(certification=str(certificate[0])))
+    with pytest.raises(NetworkError) as info:
+        transport.send(_request(f"127.0.0.1:{server.port}", scheme="https"), 5.0)
+    assert len(server.requests) == 1
+    assert info.value.reached_server is True
+    assert "after the request was sent" in (info.value.message or "")
+
+
+def test_tls_handshake_failure_did_not_reach_the_server(
+    certificate: Tuple[Path, Path], tls_server: Callable[..., _TLSServer]
+) -> None:
+    """A server that answers the TLS handshake with garbage fails while connecting:
+    reached_server False (the error was raised inside the connection's connect)."""
+
+    def serve(raw: socket.socket, _tls: None) -> None:
+        raw.sendall(b"HTTP/1.1 400 Not TLS\r\n\r\n")
+        time.sleep(0.2)
+
+    server = tls_server(serve, handshake=False)
+    transport = Urllib3Transport(HttpProfile(certification=str(certificate[0])))
+    with pytest.raises(NetworkError) as info:
+        transport.send(_request(f"127.0.0.1:{server.port}", scheme="https"), 5.0)
+    assert info.value.reached_server is False
+    assert "could not connect" in (info.value.message or "")
+
+
+def test_urllib3_debug_lines_carry_no_v1_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    """urllib3's own debug line names the request target; its v1 Signature, Token and SecretId
+    values are masked there too."""
+    query = "Action=DescribeX&SecretId=AKIDsecretid&Token=tok123&Signature=c2lnbmF0dXJl&Limit=1"
+    with ScriptedServer(http_answer(b"{}")) as server, caplog.at_level(logging.DEBUG, "urllib3"):
+        _transport().send(_request(server.endpoint, method="GET", query=query, body=b""), 5.0)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    text = "\n".join(lines)
+    assert "Action=DescribeX" in text
+    assert "Signature=***" in text
+    for secret in ("AKIDsecretid", "tok123", "c2lnbmF0dXJl"):
+        assert secret not in text
 
 
 # ------------------------------------------------------------ value objects

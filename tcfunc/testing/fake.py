@@ -102,6 +102,7 @@ class FakeTransport:
         self._lock = threading.Lock()
         self._scripts: Deque[_Script] = deque()
         self._sent: List[Sent] = []
+        self._open_streams = 0
 
     # ---------------------------------------------------------- scripting
 
@@ -232,11 +233,33 @@ class FakeTransport:
         if isinstance(script.body, tuple):
             body_parts = script.body
             if stream:
-                return HttpResponse(script.status, Headers(script.headers), chunks=iter(body_parts))
+                with self._lock:
+                    self._open_streams += 1
+                return HttpResponse(
+                    script.status,
+                    Headers(script.headers),
+                    chunks=iter(body_parts),
+                    close=self._stream_closed,
+                )
             return HttpResponse(script.status, Headers(script.headers), b"".join(body_parts))
         return HttpResponse(script.status, Headers(script.headers), script.body)
 
+    def _stream_closed(self) -> None:
+        # HttpResponse calls its closer at most once.
+        with self._lock:
+            self._open_streams -= 1
+
     # ---------------------------------------------------------- inspecting
+
+    @property
+    def open_streams(self) -> int:
+        """Streamed answers (``add_sse``) handed out and not yet closed.
+
+        A real transport holds a connection for each; a test checks that
+        the client gives every one back.
+        """
+        with self._lock:
+            return self._open_streams
 
     @property
     def requests(self) -> List[PreparedRequest]:
@@ -268,6 +291,7 @@ class FakeTransport:
         with self._lock:
             self._scripts.clear()
             self._sent.clear()
+            self._open_streams = 0
 
 
 def _event_bytes(event: Mapping[str, Any]) -> bytes:
