@@ -7,6 +7,7 @@ real; only the HTTP exchange is scripted.
 from __future__ import annotations
 
 import email.utils
+import gc
 import json
 import threading
 import warnings
@@ -21,7 +22,9 @@ from tcfunc.errors import TencentCloudSDKException
 from tcfunc.profile import ClientProfile, HttpProfile, RegionBreakerProfile
 from tcfunc.request import PreparedRequest
 from tcfunc.retry import NoopRetryer, StandardRetryer
+from tcfunc.sse import EventStream
 from tcfunc.testing.fake import FakeTransport
+from tcfunc.transport import HttpResponse
 from tcfunc.verify import verify_request
 
 CRED = Credential("AKIDexample", "secretkey")
@@ -125,6 +128,66 @@ def test_call_sse_raises_api_errors_before_iterating() -> None:
     with pytest.raises(TencentCloudSDKException) as info:
         _client(fake).call_sse("ChatCompletions", {})
     assert info.value.code == "InvalidParameter"
+
+
+def test_call_sse_closed_before_iterating_releases_the_stream() -> None:
+    """close() on the event stream before the first event gives the connection back at once,
+    and the stream then yields nothing."""
+    fake = FakeTransport().add_sse([b"data: one\n\n", b"data: two\n\n"])
+    events = _client(fake).call_sse("ChatCompletions", {})
+    assert isinstance(events, EventStream)
+    assert fake.open_streams == 1
+    events.close()
+    assert fake.open_streams == 0
+    assert events.closed
+    assert list(events) == []
+    events.close()  # idempotent
+    assert fake.open_streams == 0
+
+
+def test_call_sse_stream_is_released_by_with_exhaustion_and_garbage_collection() -> None:
+    """Leaving a with block, reading to the end, or dropping the stream unread each release it."""
+    fake = FakeTransport()
+    for _ in range(3):
+        fake.add_sse([b"data: one\n\n", b"data: two\n\n"])
+    client = _client(fake)
+    with client.call_sse("ChatCompletions", {}) as events:
+        assert next(events) == {"data": "one"}
+        assert fake.open_streams == 1
+    assert fake.open_streams == 0
+    assert [e["data"] for e in client.call_sse("ChatCompletions", {})] == ["one", "two"]
+    assert fake.open_streams == 0
+    dropped = client.call_sse("ChatCompletions", {})
+    assert fake.open_streams == 1
+    del dropped
+    gc.collect()
+    assert fake.open_streams == 0
+
+
+def test_call_sse_stream_is_released_when_reading_fails() -> None:
+    """A network error while reading events reaches the caller and releases the stream."""
+    closed: List[bool] = []
+
+    def broken() -> Iterator[bytes]:
+        yield b"data: one\n\n"
+        raise FakeTransport.read_error("reset while streaming")
+
+    class _Transport:
+        def send(self, _req: PreparedRequest, _timeout: float, *, stream: bool = False) -> Any:
+            return HttpResponse(
+                200,
+                {"Content-Type": "text/event-stream"},
+                chunks=broken(),
+                close=lambda: closed.append(True),
+            )
+
+    client = CommonClient("hunyuan", "2023-09-01", CRED, "", transport=_Transport())
+    events = client.call_sse("ChatCompletions", {})
+    assert next(events) == {"data": "one"}
+    with pytest.raises(TencentCloudSDKException) as info:
+        next(events)
+    assert info.value.code == "ClientNetworkError"
+    assert closed == [True]
 
 
 @attrs.frozen
@@ -307,6 +370,41 @@ def test_read_only_action_is_retried_after_a_read_failure() -> None:
     assert _client(fake, profile=_retrying()).call_json("DescribeA", {})["Response"]["A"] == 1
 
 
+def test_gateway_timeout_is_not_repeated_for_an_unsafe_action() -> None:
+    """A 504 (the request reached a server and may have run) is not retried for RunInstances,
+    which gets one request and the error; DescribeInstances is retried and succeeds."""
+    fake = FakeTransport().add_response(b"gateway timeout", status=504).add_json({"Id": 1})
+    with pytest.raises(TencentCloudSDKException) as info:
+        _client(fake, profile=_retrying()).call_json("RunInstances", {})
+    assert info.value.code == "ServerNetworkError"
+    assert getattr(info.value, "status", None) == 504
+    assert len(fake.requests) == 1
+    fake = FakeTransport().add_response(b"gateway timeout", status=504).add_json({"Id": 1})
+    doc = _client(fake, profile=_retrying()).call_json("DescribeInstances", {})
+    assert doc["Response"]["Id"] == 1
+    assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize("status", [500, 502])
+def test_other_5xx_are_retried_only_when_safe(status: int) -> None:
+    """500 and 502 are retried for RunInstances only when it carries a ClientToken."""
+    fake = FakeTransport().add_response(b"oops", status=status)
+    with pytest.raises(TencentCloudSDKException):
+        _client(fake, profile=_retrying()).call_json("RunInstances", {})
+    assert len(fake.requests) == 1
+    fake = FakeTransport().add_response(b"oops", status=status).add_json({})
+    _client(fake, profile=_retrying()).call_json("RunInstances", {"ClientToken": "t-1"})
+    assert len(fake.requests) == 2
+
+
+def test_service_unavailable_is_retried_even_for_an_unsafe_action() -> None:
+    """A 503 says the server did not process the request: RunInstances is sent again."""
+    fake = FakeTransport().add_response(b"busy", status=503).add_json({"Id": 2})
+    doc = _client(fake, profile=_retrying()).call_json("RunInstances", {})
+    assert doc["Response"]["Id"] == 2
+    assert len(fake.requests) == 2
+
+
 def test_foreign_retryer_gets_the_official_protocol() -> None:
     """A retryer object from elsewhere is called as send_request(fn)."""
 
@@ -363,6 +461,57 @@ def test_signature_expire_without_date_is_raised() -> None:
     with pytest.raises(TencentCloudSDKException):
         _client(fake).call_json("DescribeA", {})
     assert len(fake.requests) == 1
+
+
+class _SkewedServer:
+    """Answers SignatureExpire to requests signed far from its clock, holding the first
+    ``expired`` of them at a barrier so that they are all in flight together."""
+
+    def __init__(self, server_now: float, expired: int) -> None:
+        self.server_now = server_now
+        self.barrier = threading.Barrier(expired)
+        self.stamps: List[int] = []
+        self._lock = threading.Lock()
+
+    def send(self, request: PreparedRequest, _timeout: float, *, stream: bool = False) -> Any:
+        stamp = int(_header(request, "X-TC-Timestamp") or 0)
+        with self._lock:
+            self.stamps.append(stamp)
+        date = {"Content-Type": "application/json"}
+        date["Date"] = email.utils.formatdate(self.server_now, usegmt=True)
+        if abs(stamp - self.server_now) > 300:
+            self.barrier.wait(5)
+            body = {
+                "Response": {"Error": {"Code": "AuthFailure.SignatureExpire"}, "RequestId": "e"}
+            }
+        else:
+            body = {"Response": {"RequestId": "ok"}}
+        return HttpResponse(200, date, json.dumps(body).encode())
+
+
+def test_threads_racing_on_a_wrong_clock_each_retry_once() -> None:
+    """Two threads sign with a clock an hour behind at the same time and both get
+    SignatureExpire; the one whose answer is handled second, finding the offset already
+    learnt by the other, still retries once with it and succeeds."""
+    server = _SkewedServer(NOW + 3600, expired=2)
+    client = CommonClient(
+        "cvm", "2017-03-12", CRED, "ap-guangzhou", transport=server, clock=lambda: NOW
+    )
+    results: List[str] = []
+
+    def call() -> None:
+        try:
+            results.append(client.call_json("DescribeA", {})["Response"]["RequestId"])
+        except TencentCloudSDKException as exc:
+            results.append(exc.code or "")
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert results == ["ok", "ok"]
+    assert sorted(server.stamps) == [int(NOW)] * 2 + [int(NOW + 3600)] * 2
 
 
 # ----------------------------------------------------------------- breaker
@@ -425,6 +574,41 @@ def test_internal_errors_and_5xx_count_as_failures() -> None:
             client.call_json("DescribeA", {})
     client.call_json("DescribeA", {})
     assert fake.requests[5].url.startswith("https://cvm.ap-shanghai.")
+
+
+def test_breaker_walks_its_states_on_the_clients_clock() -> None:
+    """With clock= given, the breaker reads time from it: five failures open it (the backup
+    host gets the requests, signed for it), after timeout it is half-open (primary again),
+    and max_requests successes close it (primary stays)."""
+    now = [NOW]
+    fake = FakeTransport()
+    profile = _breaker_profile(timeout=30, max_requests=2)
+    client = _client(fake, profile=profile, clock=lambda: now[0])
+    for _ in range(5):
+        fake.add_exception(FakeTransport.connect_error())
+    for _ in range(5):
+        with pytest.raises(TencentCloudSDKException):
+            client.call_json("DescribeA", {})
+    for _ in range(6):
+        fake.add_json({})
+    client.call_json("DescribeA", {})  # open: backup
+    now[0] += 29
+    client.call_json("DescribeA", {})  # still open: backup
+    now[0] += 1
+    client.call_json("DescribeA", {})  # half-open: primary
+    client.call_json("DescribeA", {})  # second success closes it
+    now[0] += 1000
+    client.call_json("DescribeA", {})  # closed: primary
+    client.call_json("DescribeA", {})
+    primary, backup = "cvm.tencentcloudapi.com", "cvm.ap-shanghai.tencentcloudapi.com"
+    hosts = [_header(r, "Host") for r in fake.requests]
+    assert hosts == [primary] * 5 + [backup] * 2 + [primary] * 4
+    for request, sent_at in zip(fake.requests[5:7], (NOW, NOW + 29)):
+        assert request.url == f"https://{backup}/"
+        assert _verify(request, now=sent_at).action == "DescribeA"
+    assert client._breaker is not None
+    assert client._breaker.state.state == "closed"
+    fake.assert_no_pending()
 
 
 # -------------------------------------------------------------- warnings
@@ -492,3 +676,17 @@ def test_client_is_safe_to_share_between_threads() -> None:
     assert errors == []
     assert len(fake.requests) == 400
     assert len({_header(r, "X-TC-TraceId") for r in fake.requests}) == 400
+
+
+def test_trace_ids_are_distinct_version_4_uuids() -> None:
+    """The X-TC-TraceId a client adds is a fresh RFC 4122 version-4 UUID every call."""
+    import uuid
+
+    from tcfunc.client import _uuid4
+
+    seen = {_uuid4() for _ in range(1000)}
+    assert len(seen) == 1000
+    for text in list(seen)[:50]:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == text
