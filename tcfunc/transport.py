@@ -486,6 +486,8 @@ def _mark_connect_failure(exc: BaseException) -> None:
 
 
 _POOL_CLASSES: Dict[bool, Dict[str, Any]] = {}
+# Bodies up to this size ride in the same write as the header block.
+_ONE_WRITE_LIMIT = 64 * 1024
 
 
 def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
@@ -502,7 +504,45 @@ def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-    class _Connection(HTTPConnection):
+    class _OneWrite:
+        """Send a small request's header block and body in one write.
+
+        http.client writes the header block, then urllib3 writes the body:
+        two syscalls, and on loopback the second costs as much as the
+        client's own work for a whole call. The header block is held back
+        and sent with the first body write; if no body write follows, it is
+        sent on its own, so the bytes on the wire never change.
+        """
+
+        _held: Optional[bytes] = None
+        _hold = False
+
+        def request(
+            self, method: str, url: str, body: Any = None, headers: Any = None, **kw: Any
+        ) -> None:
+            self._hold = isinstance(body, bytes) and 0 < len(body) <= _ONE_WRITE_LIMIT
+            try:
+                super().request(method, url, body=body, headers=headers, **kw)  # type: ignore[misc]
+            except BaseException:
+                self._held = None
+                raise
+            finally:
+                self._hold = False
+            held, self._held = self._held, None
+            if held is not None:
+                super().send(held)  # type: ignore[misc]
+
+        def send(self, data: Any) -> None:
+            if self._hold:
+                if self._held is None:
+                    self._held = bytes(data)
+                    return
+                data = self._held + bytes(data)
+                self._held = None
+                self._hold = False
+            super().send(data)  # type: ignore[misc]
+
+    class _Connection(_OneWrite, HTTPConnection):
         def connect(self) -> None:
             try:
                 super().connect()
@@ -510,7 +550,7 @@ def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
                 _mark_connect_failure(exc)
                 raise
 
-    class _TLSConnection(HTTPSConnection):
+    class _TLSConnection(_OneWrite, HTTPSConnection):
         def connect(self) -> None:
             try:
                 super().connect()

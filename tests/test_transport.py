@@ -13,7 +13,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -536,3 +536,61 @@ def test_import_tcfunc_does_not_load_urllib3() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.strip() == "False"
+
+
+class _RecordingSocket:
+    """Wraps a socket and records every sendall, to see how a request is written."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self.writes: List[bytes] = []
+
+    def sendall(self, data: Any) -> None:
+        self.writes.append(bytes(data))
+        self._sock.sendall(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+@pytest.mark.parametrize("body", [b'{"Limit": 1}', b""])
+def test_small_request_is_written_in_one_piece(body: bytes) -> None:
+    """Headers and a small body leave in one write; the bytes are those of two writes."""
+    import socket
+    import threading
+
+    from tcfunc.transport import _pool_classes
+
+    received = bytearray()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(5)
+            while b"\r\n\r\n" not in received or len(received.split(b"\r\n\r\n", 1)[1]) < len(body):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                received.extend(chunk)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    conn_cls = _pool_classes(quiet=False)["http"].ConnectionCls
+    conn = conn_cls("127.0.0.1", listener.getsockname()[1], timeout=5)
+    conn.connect()
+    recorder = _RecordingSocket(conn.sock)
+    conn.sock = recorder
+    conn.request("POST", "/", body=body or None, headers={"X-Test": "1"})
+    assert conn.getresponse().data == b"{}"
+    thread.join(5)
+    listener.close()
+    conn.close()
+    assert len(recorder.writes) == 1
+    head, _, sent_body = b"".join(recorder.writes).partition(b"\r\n\r\n")
+    assert sent_body == body
+    assert b"X-Test: 1" in head
+    assert bytes(received) == b"".join(recorder.writes)
