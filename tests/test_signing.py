@@ -121,3 +121,16 @@ def test_import_tcfunc_does_not_load_urllib3() -> None:
     code = "import sys, tcfunc; print('urllib3' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cached_hmac_states_are_safe_to_share_between_threads() -> None:
+    """Threads signing with one cached key all get the one correct signature."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    messages = [f"message {i}" * (i % 7 + 1) for i in range(400)]
+    expected = [Sign.sign_tc3("shared", "2026-11-28", "cvm", m) for m in messages]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda m: signing.sign_tc3("shared", "2026-11-28", "cvm", m), messages))
+    assert got == expected
+    key = signing.derive_tc3_key("shared", "2026-11-28", "cvm")
+    assert signing.sign_tc3_with_key(key, messages[0]) == expected[0]
