@@ -260,9 +260,7 @@ class AbstractClient:
             TencentCloudSDKException: the API error, or a tcfunc code
                 (``ClientNetworkError``, ``ServerNetworkError``, ``ClientError...``).
         """
-        document = self._execute(action, params, headers, RequestOptions.coerce(options))
-        _warn_if_deprecated(document, 3)
-        return cast(Dict[str, Any], document)
+        return self._call_document(action, params, headers, options)
 
     def call(
         self,
@@ -272,8 +270,18 @@ class AbstractClient:
         options: Union[RequestOptions, Mapping[str, Any], None] = None,
     ) -> Dict[str, Any]:
         """The official ``call``; returns the decoded document, as :meth:`call_json`."""
+        return self._call_document(action, params, headers, options)
+
+    def _call_document(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]],
+        headers: Optional[Mapping[str, str]],
+        options: Union[RequestOptions, Mapping[str, Any], None],
+    ) -> Dict[str, Any]:
         document = self._execute(action, params, headers, RequestOptions.coerce(options))
-        _warn_if_deprecated(document, 3)
+        # stacklevel 4: this helper, call/call_json, then the caller's line.
+        _warn_if_deprecated(document, 4)
         return cast(Dict[str, Any], document)
 
     def call_octet_stream(

@@ -415,6 +415,20 @@ def _http_get(url: str, connect_timeout: float, total_timeout: float) -> Tuple[i
             close()
 
 
+def _temporary_fields(
+    fields: Mapping[str, Any], expired: Any, prefix: str
+) -> Tuple[List[str], float]:
+    """The names missing from a temporary-credential answer, and its expiry."""
+    missing = [
+        prefix + name
+        for name in ("TmpSecretId", "TmpSecretKey", "Token")
+        if not isinstance(fields.get(name), str) or not fields.get(name)
+    ]
+    if isinstance(expired, bool) or not isinstance(expired, (int, float)):
+        return [*missing, "ExpiredTime"], 0.0
+    return missing, float(expired)
+
+
 class CVMRoleCredential(RefreshingCredential):
     """Temporary credentials of the CAM role bound to this CVM instance.
 
@@ -504,17 +518,7 @@ class CVMRoleCredential(RefreshingCredential):
         code = data.get("Code", "Success")
         if code != "Success":
             raise _metadata_error(f"the metadata service answered Code={str(code)[:64]!r}")
-        missing = [
-            f
-            for f in ("TmpSecretId", "TmpSecretKey", "Token")
-            if not isinstance(data.get(f), str) or not data.get(f)
-        ]
-        expired = data.get("ExpiredTime")
-        expires_at = 0.0
-        if isinstance(expired, bool) or not isinstance(expired, (int, float)):
-            missing.append("ExpiredTime")
-        else:
-            expires_at = float(expired)
+        missing, expires_at = _temporary_fields(data, data.get("ExpiredTime"), "")
         if missing:
             raise _metadata_error(f"the credentials of role {role!r} lack {', '.join(missing)}")
         try:
@@ -558,17 +562,7 @@ def _sts_credential(rsp: Any, action: str) -> Credential:
     request_id = body.get("RequestId") if isinstance(body.get("RequestId"), str) else None
     creds = body.get("Credentials")
     creds = creds if isinstance(creds, Mapping) else {}
-    missing = [
-        f"Credentials.{f}"
-        for f in ("TmpSecretId", "TmpSecretKey", "Token")
-        if not isinstance(creds.get(f), str) or not creds.get(f)
-    ]
-    expired = body.get("ExpiredTime")
-    expires_at = 0.0
-    if isinstance(expired, bool) or not isinstance(expired, (int, float)):
-        missing.append("ExpiredTime")
-    else:
-        expires_at = float(expired)
+    missing, expires_at = _temporary_fields(creds, body.get("ExpiredTime"), "Credentials.")
     if missing:
         raise TencentCloudSDKException(
             "ClientError.STSError", f"{action} answer lacks {', '.join(missing)}", request_id

@@ -542,21 +542,22 @@ def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
                 self._hold = False
             super().send(data)  # type: ignore[misc]
 
-    class _Connection(_OneWrite, HTTPConnection):
+    class _MarkConnectFailures:
+        """Errors raised while connecting are marked: nothing was sent yet."""
+
         def connect(self) -> None:
             try:
-                super().connect()
+                super().connect()  # type: ignore[misc]
             except BaseException as exc:
                 _mark_connect_failure(exc)
                 raise
 
-    class _TLSConnection(_OneWrite, HTTPSConnection):
+    class _Connection(_OneWrite, _MarkConnectFailures, HTTPConnection):
+        pass
+
+    class _TLSConnection(_OneWrite, _MarkConnectFailures, HTTPSConnection):
         def connect(self) -> None:
-            try:
-                super().connect()
-            except BaseException as exc:
-                _mark_connect_failure(exc)
-                raise
+            super().connect()
             if quiet:
                 self.is_verified = True
 
