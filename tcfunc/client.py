@@ -336,6 +336,7 @@ class AbstractClient:
         response_type: Type[R],
         *,
         sse: Literal[False] = ...,
+        options: Union[RequestOptions, Mapping[str, Any], None] = ...,
     ) -> R: ...
 
     @overload
@@ -346,6 +347,7 @@ class AbstractClient:
         response_type: Type[R],
         *,
         sse: Literal[True],
+        options: Union[RequestOptions, Mapping[str, Any], None] = ...,
     ) -> EventStream: ...
 
     def _call_model(
@@ -355,19 +357,23 @@ class AbstractClient:
         response_type: Type[R],
         *,
         sse: bool = False,
+        options: Union[RequestOptions, Mapping[str, Any], None] = None,
     ) -> Union[R, EventStream]:
         """The one helper generated service clients call.
 
         Sends ``request.to_api()`` with ``request.headers``; returns
         ``response_type.from_api(document["Response"])``, or with ``sse`` the
-        event iterator of :meth:`call_sse`.
+        event iterator of :meth:`call_sse`. ``options`` are the action's
+        request options, as for :meth:`call_json` (generated clients pass
+        ``RequestOptions(multipart=True, binary_params=...)`` for actions
+        with ``binary`` members, which travel as file parts).
         """
         params = request.to_api()
         headers = getattr(request, "headers", None)
         if sse:
-            return self.call_sse(action, params, headers)
+            return self.call_sse(action, params, headers, options)
         document = cast(
-            Dict[str, Any], self._execute(action, params, headers, RequestOptions.coerce(None))
+            Dict[str, Any], self._execute(action, params, headers, RequestOptions.coerce(options))
         )
         _warn_if_deprecated(document, 4)
         return response_type.from_api(document["Response"])

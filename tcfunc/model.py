@@ -17,14 +17,18 @@ from the module's names)::
         Values: List[str]
 
 ``repr=False`` keeps :class:`Model`'s readable repr: set fields only, with
-values of secret-looking fields (``SecretKey``, ``Token``, ``Password``)
-masked. The module imports only ``attrs`` and the standard library.
+values of secret-looking fields (:func:`is_secret_name`: ``SecretKey``,
+``SecretString``, ``Plaintext``, ``Token``, ``Password``, ``ApiKey``, ...)
+masked, in :attr:`Model.extra` and headers too. Field types may be written
+``Optional[X]`` or, on Python 3.10+, ``X | None``. The module imports only
+``attrs`` and the standard library.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import json
+import types
 import typing
 from typing import (
     Any,
@@ -47,16 +51,89 @@ __all__ = ["Model", "is_secret_name"]
 
 M = TypeVar("M", bound="Model")
 
-# Leaf names whose values are credentials; their values never reach a repr.
-_SECRET_SUFFIXES = (
-    "secretkey",
+# Endings of names whose values are credentials or secret data (compared
+# case-insensitively, with "_" and "-" removed). An ending rather than a
+# substring, so that what describes a secret stays visible: SecretId,
+# SecretName, SecretKeyId, PasswordLength, TokenId, KeyName.
+_SECRET_ENDINGS = (
+    # secret keys and secret values (ssm SecretString, SecretBinary, ...)
     "secret",
+    "secrets",
+    "secretkey",
+    "secretkeys",
+    "secretstring",
+    "secretvalue",
+    "secretbinary",
+    # passwords
     "password",
+    "passwords",
+    "passwordnew",
+    "passwordvalue",
     "passwd",
+    "pwd",
+    "passphrase",
+    "keypass",
+    # tokens and credentials
     "token",
-    "privatekey",
+    "tokens",
+    "tokenvalue",
+    "credential",
+    "credentials",
+    "credentialcontent",
+    "credentialdata",
     "authorization",
     "cookie",
+    "cookies",
+    # keys that are secrets (not TagKey, KeyId, PublicKey, PrimaryKey)
+    "privatekey",
+    "privatekeys",
+    "privatemapkey",
+    "accesskey",
+    "apikey",
+    "apikeys",
+    "appkey",
+    "appskey",
+    "nwkkey",
+    "nwkskey",
+    "sessionkey",
+    "authkey",
+    "signkey",
+    "aeskey",
+    "deskey",
+    "encryptkey",
+    "encryptedkey",
+    "decryptkey",
+    "decryptionkey",
+    "plainkey",
+    "presharekey",
+    "licensekey",
+    "keycontent",
+    "keymaterial",
+    "keytabcontent",
+    # decrypted data (kms Decrypt's Plaintext)
+    "plaintext",
+)
+# Endings that look secret but name no secret, and which a reader debugging
+# paging, retries or usage wants to see: cursors, idempotency keys, and the
+# token counts of language-model APIs (some are strings).
+_NOT_SECRET_ENDINGS = (
+    "nexttoken",
+    "pagetoken",
+    "paginationtoken",
+    "continuetoken",
+    "scrolltoken",
+    "clienttoken",
+    "idempotencytoken",
+    "creationtoken",
+    "inputtoken",
+    "inputtokens",
+    "outputtoken",
+    "outputtokens",
+    "totaltoken",
+    "totaltokens",
+    "cachedtokens",
+    "reasoningtokens",
+    "maxtokens",
 )
 _RESERVED = ("headers", "extra")
 # Field kinds used when reading API JSON.
@@ -67,8 +144,19 @@ _LIST = "list"
 
 
 def is_secret_name(name: str) -> bool:
-    """Whether a field or header called ``name`` holds a secret (masked in reprs)."""
-    return name.lower().endswith(_SECRET_SUFFIXES)
+    """Whether a field or header called ``name`` holds a secret (masked in reprs).
+
+    True for names ending (in any case, ignoring ``_`` and ``-``) like a
+    secret: ``SecretKey``, ``SecretString``, ``Plaintext``, ``Password``,
+    ``DbPwd``, ``Passphrase``, ``Token``, ``ApiKey``, ``AccessKey``,
+    ``PrivateKey``, ``SessionKey``, ``Credentials``, ``X-TC-Token``, ...;
+    false for names that only describe a secret (``SecretId``,
+    ``SecretName``, ``PasswordLength``, ``TokenId``), for paging cursors and
+    idempotency keys (``NextToken``, ``ClientToken``) and for the token
+    counts of language-model APIs (``TotalTokens``).
+    """
+    key = name.lower().replace("_", "").replace("-", "")
+    return key.endswith(_SECRET_ENDINGS) and not key.endswith(_NOT_SECRET_ENDINGS)
 
 
 def _copy_headers(value: Optional[Mapping[str, str]]) -> Optional[Mapping[str, str]]:
@@ -79,6 +167,9 @@ def _copy_extra(value: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
     return {} if value is None else dict(value)
 
 
+# ``X | None`` (Python 3.10+) has this origin rather than typing.Union.
+_UNION_TYPE: Any = getattr(types, "UnionType", None)
+
 # A kind is ("any",), ("float",), ("model", cls) or ("list", kind).
 _Kind = Tuple[Any, ...]
 _FieldPlan = Tuple[str, str, _Kind, bool]  # attribute, API name, kind, required
@@ -86,7 +177,7 @@ _FieldPlan = Tuple[str, str, _Kind, bool]  # attribute, API name, kind, required
 
 def _kind_of(tp: Any) -> _Kind:
     origin = typing.get_origin(tp)
-    if origin is Union:
+    if origin is Union or (_UNION_TYPE is not None and origin is _UNION_TYPE):
         members = [a for a in typing.get_args(tp) if a is not type(None)]
         return _kind_of(members[0]) if len(members) == 1 else (_ANY,)
     if origin in (list, tuple, collections.abc.Sequence):
@@ -132,7 +223,10 @@ def _encode(value: Any) -> Any:
 
 
 def _masked_repr(name: str, value: Any) -> str:
-    if is_secret_name(name) and value is not None:
+    # A flag or a number names no credential (NeedResetPassword=True, an LLM's
+    # CompletionTokens=12); anything else under a secret name is masked whole,
+    # nested models and lists included.
+    if is_secret_name(name) and value is not None and not isinstance(value, (bool, int, float)):
         return "'***'"
     # Unknown fields arrive as plain JSON: mask secrets nested inside them too.
     if isinstance(value, Mapping):

@@ -20,7 +20,7 @@ from tcfunc.client import AbstractClient, CommonClient
 from tcfunc.credential import Credential
 from tcfunc.errors import TencentCloudSDKException
 from tcfunc.profile import ClientProfile, HttpProfile, RegionBreakerProfile
-from tcfunc.request import PreparedRequest
+from tcfunc.request import PreparedRequest, RequestOptions
 from tcfunc.retry import NoopRetryer, StandardRetryer
 from tcfunc.sse import EventStream
 from tcfunc.testing.fake import FakeTransport
@@ -235,6 +235,46 @@ def test_call_model_with_sse_returns_the_event_iterator() -> None:
     fake = FakeTransport().add_sse([{"data": "x"}])
     client = _CvmClient(CRED, "ap-guangzhou", transport=fake)
     assert list(client.Chat(_Req(1))) == [{"data": "x"}]
+
+
+@attrs.frozen
+class _FileReq:
+    File: bytes
+    Name: str
+    headers: Optional[Mapping[str, str]] = None
+
+    def to_api(self) -> Dict[str, Any]:
+        return {"File": self.File, "Name": self.Name}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        RequestOptions(multipart=True, binary_params=("File",)),
+        {"IsMultipart": True, "BinaryParams": ["File"]},
+    ],
+)
+def test_call_model_sends_with_the_given_request_options(options: Any) -> None:
+    """_call_model(options=...) builds the request with them: bytes travel as a multipart file."""
+    fake = FakeTransport().add_json({"TotalCount": 1}, request_id="r-f")
+    client = _CvmClient(CRED, "ap-guangzhou", transport=fake, clock=lambda: NOW)
+    data = b"\x00\xffDICM-bytes"
+    resp = client._call_model("UploadFile", _FileReq(data, "scan.dcm"), _Resp, options=options)
+    assert resp == _Resp(1, "r-f")
+    sent = fake.requests[0]
+    assert (_header(sent, "Content-Type") or "").startswith("multipart/form-data; boundary=")
+    assert b'filename="File"' in sent.body
+    verified = _verify(sent)
+    assert verified.params == {"File": data, "Name": "scan.dcm"}
+
+
+def test_call_model_with_sse_sends_with_the_given_request_options() -> None:
+    """_call_model(sse=True, options=...) passes the options on to the streaming call."""
+    fake = FakeTransport().add_sse([{"data": "x"}])
+    client = _CvmClient(None, "ap-guangzhou", transport=fake)
+    events = client._call_model("Chat", _Req(1), _Resp, sse=True, options={"SkipSign": True})
+    assert list(events) == [{"data": "x"}]
+    assert _header(fake.requests[0], "Authorization") == "SKIP"
 
 
 # ----------------------------------------------------------------- headers

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set
 
 import attrs
 import pytest
@@ -59,6 +61,25 @@ class Credentials(Model):
     TmpSecretId: Optional[str] = None
     TmpSecretKey: Optional[str] = None
     Token: Optional[str] = None
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class Tag(Model):
+    Key: Optional[str] = None
+    Value: Optional[str] = None
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class TaggedTyping(Model):
+    Tags: Optional[List[Tag]] = None
+    Owner: Optional[Tag] = None
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class TaggedPep604(Model):
+    # Written as on Python 3.10+; the annotations are only resolved there.
+    Tags: list[Tag] | None = None
+    Owner: Tag | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -228,14 +249,150 @@ def test_repr_masks_secrets_in_fields_extra_and_headers() -> None:
         ("TmpSecretKey", True),
         ("Token", True),
         ("Password", True),
+        ("SecretString", True),
+        ("Plaintext", True),
+        ("DbPwd", True),
+        ("secret_access_key", True),
+        ("x-tc-token", True),
         ("SecretId", False),
         ("TokenId", False),
         ("KeyName", False),
+        ("NextToken", False),
+        ("ClientToken", False),
     ],
 )
 def test_is_secret_name(name: str, secret: bool) -> None:
-    """Secret-looking names are recognised by suffix; ids and names are not secrets."""
+    """Secret-looking names are recognised by ending; ids, names and cursors are not secrets."""
     assert is_secret_name(name) is secret
+
+
+# Members of real APIs that hold secrets (ssm GetSecretValue, kms Decrypt, sts,
+# database passwords, certificate keys, ...); each must be found in tccli's specs.
+KNOWN_SECRET_MEMBERS = (
+    "SecretString",
+    "SecretBinary",
+    "SecretValue",
+    "Plaintext",
+    "PlainText",
+    "ApiKey",
+    "APIKey",
+    "ApiTokens",
+    "AccessKey",
+    "AccessKeySecret",
+    "SecretAccessKey",
+    "SecretKey",
+    "TmpSecretKey",
+    "Token",
+    "SessionToken",
+    "WebIdentityToken",
+    "Password",
+    "PassWord",
+    "Passwd",
+    "Pwd",
+    "DbPwd",
+    "OldPwd",
+    "PasswordNew",
+    "PasswordValue",
+    "Passphrase",
+    "SessionKey",
+    "VodSessionKey",
+    "PrivateKey",
+    "CertificatePrivateKey",
+    "PrivateKeyPassword",
+    "PrivateMapKey",
+    "ClientSecret",
+    "AppSecret",
+    "Secrets",
+    "Credential",
+    "CredentialSecret",
+    "Authorization",
+    "Cookie",
+    "AuthKey",
+    "PreShareKey",
+    "KeyContent",
+    "KeyTabContent",
+    "EncryptedKeyMaterial",
+    "LicenseKey",
+)
+# Members that describe a secret or page through results: shown.
+KNOWN_VISIBLE_MEMBERS = (
+    "SecretId",
+    "TmpSecretId",
+    "SecretName",
+    "SecretKeyId",
+    "SecretVersionId",
+    "SecretType",
+    "TokenId",
+    "PasswordLength",
+    "KeyId",
+    "KeyName",
+    "PublicKey",
+    "PrimaryKey",
+    "TagKey",
+    "NextToken",
+    "PageToken",
+    "ClientToken",
+    "TotalTokens",
+    "InputTokens",
+)
+
+
+def _tccli_member_names() -> Set[str]:
+    spec = importlib.util.find_spec("tccli")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("tccli (test-only dependency) is not installed")
+    services = Path(next(iter(spec.submodule_search_locations))) / "services"
+    names: Set[str] = set()
+    for path in services.glob("*/v*/api.json"):
+        objects = json.loads(path.read_text(encoding="utf-8")).get("objects", {})
+        for obj in objects.values():
+            names.update(m["name"] for m in obj.get("members", []) if "name" in m)
+    return names
+
+
+def test_repr_masks_the_secret_members_of_every_tccli_spec() -> None:
+    """Every known secret-bearing member name of the real APIs is masked; descriptive names show.
+
+    The names are looked up in all of tccli's api.json files, so the lists stay
+    tied to members that exist.
+    """
+    names = _tccli_member_names()
+    assert len(names) > 1000
+    assert not set(KNOWN_SECRET_MEMBERS) - names
+    assert not set(KNOWN_VISIBLE_MEMBERS) - names
+    for name in names:
+        if name in KNOWN_SECRET_MEMBERS:
+            text = repr(Model(extra={name: "s3cr3t-value", "Nested": [{name: "s3cr3t-2"}]}))
+            assert is_secret_name(name), name
+            assert "s3cr3t" not in text, name
+            assert f"'{name}': '***'" in text
+        elif name in KNOWN_VISIBLE_MEMBERS:
+            assert not is_secret_name(name), name
+            assert "shown-value" in repr(Model(extra={name: "shown-value"})), name
+
+
+def test_repr_masks_typed_secret_fields_whole_but_shows_flags_and_counts() -> None:
+    """A typed secret field is masked (nested models and lists too); bools and numbers show."""
+    creds = Credentials(TmpSecretId="AKIDtmp", TmpSecretKey="k-secret", Token="t-secret")
+    text = repr(
+        Model(
+            extra={
+                "Credentials": creds.to_api(),
+                "SecretString": "ssm-secret",
+                "Plaintext": "kms-secret",
+                "ApiTokens": ["a-secret"],
+                "NeedResetPassword": True,
+                "CompletionTokens": 12,
+                "snake_secret_key": "py-secret",
+            },
+            headers={"X-TC-Token": "hdr-secret", "Cookie": "c-secret"},
+        )
+    )
+    values = ("k-secret", "t-secret", "ssm-secret", "kms-secret", "a-secret", "py-secret")
+    for secret in (*values, "hdr-secret", "c-secret"):
+        assert secret not in text
+    assert "'NeedResetPassword': True" in text
+    assert "'CompletionTokens': 12" in text
 
 
 def test_models_are_frozen_and_changed_with_evolve() -> None:
@@ -250,6 +407,23 @@ def test_required_fields_are_required_at_construction() -> None:
     """A required field without a default must be given to the constructor."""
     with pytest.raises(TypeError):
         Filter(Name="zone")  # type: ignore[call-arg]
+
+
+def test_optional_list_of_models_reads_into_models() -> None:
+    """Optional[List[Tag]] and Optional[Tag] fields read nested JSON into Tag models."""
+    got = TaggedTyping.from_api({"Tags": [{"Key": "env", "Value": "prod"}], "Owner": {"Key": "o"}})
+    assert got.Tags == [Tag(Key="env", Value="prod")]
+    assert got.Owner == Tag(Key="o")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="X | None needs Python 3.10 at run time")
+def test_pep604_optional_fields_read_into_models() -> None:
+    """``list[Tag] | None`` and ``Tag | None`` (types.UnionType) read like Optional[...]."""
+    got = TaggedPep604.from_api({"Tags": [{"Key": "env", "Value": "prod"}], "Owner": {"Key": "o"}})
+    assert got.Tags == [Tag(Key="env", Value="prod")]
+    assert isinstance(got.Owner, Tag)
+    assert got.Owner == Tag(Key="o")
+    assert TaggedPep604.from_api({}).Tags is None
 
 
 def test_a_model_defined_in_a_function_gets_a_clear_error() -> None:
