@@ -7,7 +7,9 @@ never to Tencent Cloud, so it runs on any machine with no account:
   as ``TCFUNC_EXAMPLE_ENDPOINT`` with demo credentials in
   ``TENCENTCLOUD_SECRET_ID`` / ``TENCENTCLOUD_SECRET_KEY``, and runs each example;
 * run on its own (``python examples/quickstart.py``), an example starts its
-  own emulator through :func:`example_endpoint`.
+  own emulator through :func:`example_endpoint`;
+* an example that shows what the server received (``emulator.requests``)
+  always runs its own emulator in its process, through :func:`local_emulator`.
 
 The emulator validates requests against the real API specs when the ``tccli``
 package is installed, and answers the actions the examples use from the small
@@ -30,7 +32,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from tcfunc import ClientProfile, Credential, HttpProfile, TencentCloudSDKException
-from tcfunc.testing.emulator import ApiEmulator
+from tcfunc.testing.emulator import ApiEmulator, RecordedRequest
 
 ENDPOINT_VARIABLE = "TCFUNC_EXAMPLE_ENDPOINT"
 DEMO_SECRET_ID = "AKIDexampleDEMOonly00000000000000000"
@@ -40,7 +42,8 @@ DEMO_VARIABLES = {
     "TENCENTCLOUD_SECRET_KEY": DEMO_SECRET_KEY,
 }
 
-# The small world the emulator serves to the examples.
+# The small world the emulator serves to the examples: five instances in
+# ap-guangzhou, a few in other regions (DescribeInstances answers per region).
 INSTANCES: List[Dict[str, Any]] = [
     {
         "InstanceId": f"ins-{n:08x}",
@@ -61,6 +64,9 @@ INSTANCES: List[Dict[str, Any]] = [
             ("db-1", "M5.LARGE16", 4, 16, "PREPAID", "ap-guangzhou-3"),
             ("batch-1", "C5.2XLARGE16", 8, 16, "SPOTPAID", "ap-guangzhou-6"),
             ("cache-1", "S5.LARGE8", 4, 8, "PREPAID", "ap-guangzhou-4"),
+            ("app-sh-1", "S5.MEDIUM4", 2, 4, "POSTPAID_BY_HOUR", "ap-shanghai-2"),
+            ("app-sh-2", "S5.LARGE8", 4, 8, "PREPAID", "ap-shanghai-5"),
+            ("etl-bj-1", "C5.2XLARGE16", 8, 16, "SPOTPAID", "ap-beijing-7"),
         ],
         start=1,
     )
@@ -76,9 +82,14 @@ _FILTER_FIELDS = {
 }
 
 
-def describe_instances(params: Dict[str, Any]) -> Dict[str, Any]:
-    """cvm DescribeInstances over :data:`INSTANCES`: InstanceIds, Filters, Offset, Limit."""
-    found = INSTANCES
+def _region_of(instance: Dict[str, Any]) -> str:
+    return str(instance["Placement"]["Zone"]).rsplit("-", 1)[0]  # ap-shanghai-2 -> ap-shanghai
+
+
+def describe_instances(params: Dict[str, Any], request: RecordedRequest) -> Dict[str, Any]:
+    """cvm DescribeInstances over :data:`INSTANCES`: the request's region (all
+    instances if it names none), InstanceIds, Filters, Offset, Limit."""
+    found = [i for i in INSTANCES if not request.region or _region_of(i) == request.region]
     ids = params.get("InstanceIds")
     if ids:
         found = [i for i in found if i["InstanceId"] in ids]
@@ -191,6 +202,24 @@ def example_environment(endpoint: str) -> Dict[str, str]:
 
 
 @contextlib.contextmanager
+def local_emulator() -> Iterator[ApiEmulator]:
+    """An emulator running in this process, with the demo credentials in the environment.
+
+    Unlike :func:`example_endpoint` it ignores ``$TCFUNC_EXAMPLE_ENDPOINT``:
+    an example uses it to read what the server received
+    (:attr:`ApiEmulator.requests`), which another process's emulator cannot show.
+    """
+    emulator = start_emulator()
+    try:
+        for name in UNSET_VARIABLES:
+            os.environ.pop(name, None)
+        os.environ.update(example_environment(emulator.endpoint))
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@contextlib.contextmanager
 def example_endpoint() -> Iterator[str]:
     """The emulator's ``host:port``: ``$TCFUNC_EXAMPLE_ENDPOINT``, or one started here."""
     endpoint = os.environ.get(ENDPOINT_VARIABLE)
@@ -199,14 +228,14 @@ def example_endpoint() -> Iterator[str]:
             os.environ.setdefault(name, value)
         yield endpoint
         return
-    emulator = start_emulator()
-    try:
-        for name in UNSET_VARIABLES:
-            os.environ.pop(name, None)
-        os.environ.update(example_environment(emulator.endpoint))
+    with local_emulator() as emulator:
         yield emulator.endpoint
-    finally:
-        emulator.stop()
+
+
+def sent_header(request: RecordedRequest, name: str) -> Optional[str]:
+    """The value of header ``name`` (any case) that ``request`` arrived with, if any."""
+    wanted = name.lower()
+    return next((v for k, v in request.headers.items() if k.lower() == wanted), None)
 
 
 def credential() -> Credential:

@@ -9,22 +9,26 @@
 * ``tcfunc emulator`` runs the local API emulator (:mod:`tcfunc.testing`).
 
 Exit status: 0 on success, 1 when the API or tcfunc reports an error (printed
-on stderr as ``code: message``), 2 on bad usage.
+on stderr as ``code: message``), 2 on bad usage (a ``usage:`` line and the
+problem on stderr), 130 on Ctrl-C, 141 (128 + SIGPIPE, what a shell reports
+for a process its pipe closed on) when the reader of stdout went away, as in
+``tcfunc call ... | head -n 3``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shlex
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
 from ._version import __version__
 from .errors import TencentCloudSDKException
-from .profile import ClientProfile, HttpProfile
+from .profile import ClientProfile, HttpProfile, redact_url
 
 if TYPE_CHECKING:
     from .credential import Credential, CredentialProvider
@@ -33,10 +37,64 @@ if TYPE_CHECKING:
 __all__ = ["build_parser", "curl_command", "main"]
 
 _SIGN_METHODS = ("TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256")
+# 128 + SIGPIPE; a constant because signal.SIGPIPE does not exist on Windows.
+_EXIT_BROKEN_PIPE = 141
 
 
 class _UsageError(Exception):
     """A bad argument found after parsing (exit status 2)."""
+
+
+# --- argument types: a bad value is a usage error (exit 2) at parse time ------
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: a finite, positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _endpoint(text: str) -> Tuple[str, str]:
+    """``--endpoint``: ``HOST[:PORT]`` or ``http(s)://HOST[:PORT]`` -> (protocol, host)."""
+    protocol, host = "https", text
+    shown = redact_url(text)  # a mistyped user:password@ must not reach stderr
+    if "://" in text:
+        try:
+            parts = urlsplit(text)
+            _ = parts.port  # raises on a bad port
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a valid URL: {shown!r}") from None
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise argparse.ArgumentTypeError(
+                f"a URL must look like http(s)://host[:port], got {shown!r}"
+            )
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise argparse.ArgumentTypeError(f"a URL must not have a path or query, got {shown!r}")
+        protocol, host = parts.scheme, parts.netloc
+    try:
+        # The core's own rule for hosts, so the CLI never accepts what it refuses.
+        HttpProfile(protocol=protocol, endpoint=host)
+    except TencentCloudSDKException:
+        raise argparse.ArgumentTypeError(
+            f"must be HOST[:PORT] or http(s)://HOST[:PORT], e.g. 127.0.0.1:8080, got {shown!r}"
+        ) from None
+    return protocol, host
+
+
+def _port(text: str) -> int:
+    """``tcfunc emulator --port``: 0..65535 (0 picks a free port)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {value}")
+    return value
 
 
 def _add_request_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +114,7 @@ def _add_request_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--endpoint",
+        type=_endpoint,
         metavar="HOST|URL",
         help="send to this host (e.g. 127.0.0.1:8080, or http://127.0.0.1:8080 for plain HTTP)",
     )
@@ -84,6 +143,11 @@ def _add_request_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``tcfunc`` argument parser."""
+    return _build_parsers()[0]
+
+
+def _build_parsers() -> Tuple[argparse.ArgumentParser, Dict[str, argparse.ArgumentParser]]:
+    """The ``tcfunc`` parser and its subcommands' parsers, by name (for their usage errors)."""
     parser = argparse.ArgumentParser(
         prog="tcfunc",
         description="Call, sign or emulate Tencent Cloud API 3.0 requests.",
@@ -100,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Call an action and print its Response as indented JSON.",
     )
     _add_request_arguments(call)
-    call.add_argument("--timeout", type=float, default=60, help="seconds (default 60)")
+    call.add_argument("--timeout", type=_seconds, default=60.0, help="seconds (default 60)")
     call.add_argument(
         "--sse", action="store_true", help="the action streams events: print one JSON per line"
     )
@@ -121,14 +185,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .testing.emulator import build_parser as emulator_parser
 
-    commands.add_parser(
+    emulator = commands.add_parser(
         "emulator",
         parents=[emulator_parser(prog="tcfunc emulator")],
         add_help=False,
+        # Lets --port below replace the parent's, to check its range at parse time.
+        conflict_handler="resolve",
         help="run the local, signature-verifying API emulator",
         description="Run the local, signature-verifying API emulator until Ctrl-C.",
     )
-    return parser
+    emulator.add_argument("--port", type=_port, default=0, help="port (0 picks a free one)")
+    return parser, {"call": call, "sign": sign, "emulator": emulator}
 
 
 def _params(text: str) -> Dict[str, Any]:
@@ -164,17 +231,7 @@ def _headers(items: Sequence[str]) -> Optional[Dict[str, str]]:
 
 
 def _http_profile(args: argparse.Namespace) -> HttpProfile:
-    protocol, endpoint = "https", args.endpoint
-    if endpoint and "://" in endpoint:
-        try:
-            parts = urlsplit(endpoint)
-        except ValueError:
-            raise _UsageError(f"--endpoint is not a valid URL: {endpoint!r}") from None
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise _UsageError(f"--endpoint URL must be http(s)://host[:port], got {endpoint!r}")
-        if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise _UsageError("--endpoint URL must not have a path or query")
-        protocol, endpoint = parts.scheme, parts.netloc
+    protocol, endpoint = args.endpoint or ("https", None)
     return HttpProfile(
         protocol=protocol,
         endpoint=endpoint,
@@ -230,7 +287,7 @@ def _sign(args: argparse.Namespace) -> int:
         nonce=args.nonce,
         headers=_headers(args.header),
     )
-    print(curl_command(prepared))
+    _out(curl_command(prepared))
     return 0
 
 
@@ -245,26 +302,50 @@ def _call(args: argparse.Namespace) -> int:
     try:
         if args.sse:
             for event in client.call_sse(args.action, params, headers):
-                print(json.dumps(event, ensure_ascii=False), flush=True)
+                _out(json.dumps(event, ensure_ascii=False))
             return 0
         document = client.call_json(args.action, params, headers)
     finally:
         client.close()
     body: Mapping[str, Any] = document.get("Response", document)
-    print(json.dumps(body, indent=2, ensure_ascii=False))
+    _out(json.dumps(body, indent=2, ensure_ascii=False))
     return 0
+
+
+def _out(text: str) -> None:
+    """Print one result to stdout now, so a closed pipe is noticed here (see main)."""
+    print(text)
+    sys.stdout.flush()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device after a broken pipe.
+
+    What is still buffered would otherwise fail again when the interpreter
+    flushes stdout at exit, printing "Exception ignored ... BrokenPipeError"
+    (the remedy the Python documentation gives for SIGPIPE).
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (tests capturing output)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def _emulator(argv: List[str]) -> int:
     from .testing.emulator import main as emulator_main
 
-    return emulator_main(argv)
+    return emulator_main(argv, prog="tcfunc emulator")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the ``tcfunc`` command; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser, commands = _build_parsers()
     args = parser.parse_args(arguments)
     try:
         if args.command == "emulator":
@@ -273,7 +354,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _sign(args)
         return _call(args)
     except _UsageError as exc:
-        parser.exit(2, f"tcfunc {args.command}: error: {exc}\n")
+        # The subcommand's parser prints its usage line and exits with status 2.
+        commands[args.command].error(str(exc))
+    except BrokenPipeError:
+        _discard_stdout()
+        return _EXIT_BROKEN_PIPE
     except TencentCloudSDKException as exc:
         print(f"{exc.code}: {exc.message}", file=sys.stderr)
         if exc.requestId:

@@ -35,6 +35,9 @@ def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("TENCENTCLOUD_METADATA_ENDPOINT", f"http://127.0.0.1:{_closed_port()}/")
     monkeypatch.setenv("HOME", str(tmp_path))
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
 def _closed_port() -> int:
@@ -266,28 +269,136 @@ def test_call_with_sse_prints_one_event_per_line(
         (["call", "cvm", "2017-03-12", "X", "--sign-method", "MD5"], "invalid choice"),
         (["call", "cvm", "2017-03-12", "X", "--endpoint", "ftp://h"], "--endpoint"),
         (["call", "cvm", "2017-03-12", "X", "--endpoint", "http://h/p"], "path"),
+        (["call", "cvm", "2017-03-12", "X", "--endpoint", "http://h:99999"], "--endpoint"),
+        (["sign", "cvm", "2017-03-12", "X", "--endpoint", "bad host"], "argument --endpoint"),
+        (["call", "cvm", "2017-03-12", "X", "--timeout", "-1"], "argument --timeout"),
+        (["call", "cvm", "2017-03-12", "X", "--timeout", "0"], "positive number"),
+        (["call", "cvm", "2017-03-12", "X", "--timeout", "nan"], "positive number"),
+        (["call", "cvm", "2017-03-12", "X", "--timeout", "inf"], "positive number"),
+        (["call", "cvm", "2017-03-12", "X", "--timeout", "soon"], "number of seconds"),
         (["sign", "cvm", "2017-03-12", "X", "--header", "NoColon"], "NAME:VALUE"),
         (["sign", "cvm", "2017-03-12", "X", "--timestamp", "soon"], "invalid int"),
         (["sign", "cvm", "2017-03-12", "X", "--profile-file", "/no/such"], "no such file"),
         (["emulator", "--port", "x"], "invalid int"),
+        (["emulator", "--port", "70000"], "argument --port: must be between 0 and 65535"),
+        (["emulator", "--port", "-1"], "argument --port"),
+        (["emulator", "--credential", "nocolon"], "tcfunc emulator: error: --credential"),
     ],
 )
 def test_bad_arguments_print_usage_and_exit_2(
     capsys: pytest.CaptureFixture[str], argv: List[str], needle: str
 ) -> None:
-    """Usage errors exit with status 2 and say what was wrong on stderr."""
+    """Bad arguments, found while parsing or after, print usage and the problem; exit 2."""
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
     captured = capsys.readouterr()
+    assert captured.err.startswith("usage: tcfunc"), captured.err
     assert needle in captured.err
+    assert "Traceback" not in captured.err
+    assert "TencentCloudSDKException" not in captured.err
     assert captured.out == ""
 
 
-def test_a_bad_value_found_by_the_core_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    """A value the core refuses (bad endpoint host) is a ClientError with exit status 1."""
-    assert main(["sign", "cvm", "2017-03-12", "X", "--endpoint", "bad host"]) == 1
-    assert capsys.readouterr().err.startswith("ClientError: ")
+@pytest.mark.parametrize(
+    ("argv", "prog"),
+    [
+        (["call", "cvm", "2017-03-12", "X", "--params", "[1]"], "tcfunc call"),
+        (["sign", "cvm", "2017-03-12", "X", "--header", "NoColon"], "tcfunc sign"),
+        (["sign", "cvm", "2017-03-12", "X", "--profile-file", "/no/such"], "tcfunc sign"),
+        (["emulator", "--credential", "nocolon"], "tcfunc emulator"),
+    ],
+)
+def test_errors_found_after_parsing_name_the_subcommand(
+    capsys: pytest.CaptureFixture[str], argv: List[str], prog: str
+) -> None:
+    """A value refused after parsing prints that subcommand's usage line and `PROG: error:`."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith(f"usage: {prog} ")
+    assert lines[-1].startswith(f"{prog}: error: ")
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://u:hunter2@h", "u:hunter2@h", "http://u:hunter2@h:99999"]
+)
+def test_a_refused_endpoint_never_echoes_a_password(
+    capsys: pytest.CaptureFixture[str], endpoint: str
+) -> None:
+    """The usage error for a bad --endpoint masks a user:password part."""
+    with pytest.raises(SystemExit) as info:
+        main(["sign", "cvm", "2017-03-12", "X", "--endpoint", endpoint])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --endpoint" in err
+    assert "hunter2" not in err
+
+
+def test_a_bad_emulator_port_never_starts_an_emulator() -> None:
+    """`tcfunc emulator --port 70000` is a usage error at once: status 2, no exception text."""
+    done = subprocess.run(
+        _python("emulator", "--port", "70000", "--credential", f"{SECRET_ID}:{SECRET_KEY}"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("usage: tcfunc emulator")
+    assert "Traceback" not in done.stderr
+    assert "Exception" not in done.stderr
+
+
+def test_a_closed_stdout_pipe_ends_quietly(emulator: ApiEmulator) -> None:
+    """`tcfunc call ... | head`: when the reader leaves, no traceback; exit status 141."""
+    # Far more than a pipe buffers, so the command is still writing when the pipe closes.
+    emulator.register(
+        "cvm", "DescribeZones", lambda _p: {"ZoneSet": [{"Zone": f"z-{n}"} for n in range(50_000)]}
+    )
+    args = [
+        "call",
+        "cvm",
+        "2017-03-12",
+        "DescribeZones",
+        "--endpoint",
+        f"http://{emulator.endpoint}",
+    ]
+    proc = subprocess.Popen(
+        _python(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        assert proc.stdout.readline() == "{\n"  # like head -n 1
+        proc.stdout.close()
+        err = proc.stderr.read()
+        status = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert err == ""
+    assert status == 141
+
+
+def test_a_broken_pipe_without_a_file_descriptor_also_ends_with_141(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken pipe under a stdout without a file descriptor still ends with status 141."""
+
+    class ClosedPipe:
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["sign", "cvm", "2017-03-12", "X", "--timestamp", str(TIMESTAMP)]) == 141
+    assert capsys.readouterr().err == ""
 
 
 def _python(*args: str) -> List[str]:

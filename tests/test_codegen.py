@@ -18,6 +18,8 @@ from tcfunc import ClientProfile, Credential, HttpProfile, TencentCloudSDKExcept
 from tcfunc.codegen import clean_doc, generate, latest_version, load_spec, write_package
 from tcfunc.codegen.__main__ import main as codegen_main
 from tcfunc.testing.emulator import ApiEmulator
+from tcfunc.testing.fake import FakeTransport
+from tcfunc.verify import verify_request
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "tcfunc_gen_under_test"
@@ -50,6 +52,13 @@ DEMO_SPEC: Dict[str, Any] = {
             ),
             "input": "DescribeThingsRequest",
             "output": "DescribeThingsResponse",
+            "status": "online",
+        },
+        "UploadThing": {
+            "name": "upload",
+            "document": "Uploads a file.",
+            "input": "UploadThingRequest",
+            "output": "UploadThingResponse",
             "status": "online",
         },
         "StreamChat": {
@@ -104,6 +113,19 @@ DEMO_SPEC: Dict[str, Any] = {
             "usage": "out",
             "document": "box",
             "members": [_member("Token", "string", "string")],
+        },
+        "UploadThingRequest": {
+            "type": "object",
+            "document": "upload",
+            "members": [
+                _member("File", "binary", "binary", required=True),
+                _member("Name", "string", "string", required=False),
+            ],
+        },
+        "UploadThingResponse": {
+            "type": "object",
+            "document": "upload",
+            "members": [_member("Size", "int", "int64"), _member("RequestId", "string", "string")],
         },
         "StreamChatRequest": {
             "type": "object",
@@ -171,6 +193,36 @@ def test_generated_code_passes_ruff_check_and_format(generated: Path) -> None:
         "ruff", "format", "--config", config, "--check", "--no-cache", PACKAGE, cwd=generated
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_generated_code_passes_ruff_in_a_project_with_ruff_defaults(generated: Path) -> None:
+    """The ruff.toml written at the package root keeps the code clean without the project's config.
+
+    ruff runs from the output directory, outside this repository, so only the
+    generated ruff.toml applies (ruff's default line length is 88; the code is
+    laid out for 100).
+    """
+    if importlib.util.find_spec("ruff") is None:
+        pytest.skip("ruff is not installed")
+    assert not any((d / "pyproject.toml").exists() for d in (generated, *generated.parents))
+    config = (generated / PACKAGE / "ruff.toml").read_text("utf-8")
+    assert "line-length = 100" in config
+    fmt = _run("ruff", "format", "--check", "--no-cache", PACKAGE, cwd=generated)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    check = _run("ruff", "check", "--no-cache", "--select", "E,F,W,I", PACKAGE, cwd=generated)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_package_ruff_toml_is_kept_when_present(tmp_path: Path) -> None:
+    """write_package writes ruff.toml once: a project's own edits to it survive regeneration."""
+    services = _tccli_services()
+    written = write_package(services, "sts", tmp_path, package="p")
+    config = tmp_path / "p" / "ruff.toml"
+    assert config in written
+    config.write_text("line-length = 120\n", encoding="utf-8")
+    again = write_package(services, "sts", tmp_path, package="p")
+    assert config not in again
+    assert config.read_text("utf-8") == "line-length = 120\n"
 
 
 def test_generated_code_passes_mypy_strict(generated: Path, tmp_path: Path) -> None:
@@ -380,6 +432,44 @@ def test_a_streaming_action_returns_the_event_iterator(generated: Path) -> None:
     assert [json.loads(e["data"])["Word"] for e in events] == ["hello", "there"]
 
 
+def test_binary_members_are_sent_as_multipart_file_parts(generated: Path) -> None:
+    """An action with a binary member sends multipart/form-data, the bytes as a file part."""
+    client_mod = importlib.import_module(f"{PACKAGE}.demo.v20240101")
+    models = importlib.import_module(f"{PACKAGE}.demo.v20240101.models")
+    fake = FakeTransport().add_json({"Size": 5}, action="UploadThing")
+    client = client_mod.DemoClient(
+        Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou", transport=fake
+    )
+    data = b"\x00\xff\r\nfile-bytes"
+    resp = client.UploadThing(models.UploadThingRequest(File=data, Name="scan.dcm"))
+    assert resp.Size == 5
+    sent = fake.requests[0]
+    content_type = {k.lower(): v for k, v in sent.headers.items()}["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    assert b'name="File"; filename="File"' in sent.body
+    verified = verify_request(
+        sent.method,
+        sent.url,
+        dict(sent.headers),
+        sent.body,
+        lookup_secret={SECRET_ID: SECRET_KEY}.get,
+    )
+    assert verified.action == "UploadThing"
+    assert verified.params == {"File": data, "Name": "scan.dcm"}
+    # Actions without binary members keep the JSON body.
+    assert "RequestOptions" not in Path(
+        importlib.import_module(f"{PACKAGE}.cvm.v20170312.client").__file__ or ""
+    ).read_text("utf-8")
+
+
+def test_cii_upload_actions_are_generated_as_multipart() -> None:
+    """cii's UploadMedicalFile (File: binary) passes multipart options, as the official SDK."""
+    _vdir, spec = load_spec(_tccli_services(), "cii", "2021-04-08")
+    client = generate(spec, service="cii", actions=["UploadMedicalFile"])["client.py"]
+    assert "from tcfunc.request import RequestOptions" in client
+    assert 'options=RequestOptions(multipart=True, binary_params=("File",))' in client
+
+
 @pytest.mark.parametrize(
     ("mutate", "needle"),
     [
@@ -449,3 +539,153 @@ def test_the_command_line_reports_errors_with_exit_codes(
     assert "--out" in capsys.readouterr().err
     bad_version = [str(tmp_path / "specs"), "--service", "demo", "--out", str(out)]
     assert codegen_main([*bad_version, "--version", "yesterday"]) == 1
+
+
+# ---------------------------------------------------------------------------
+# python -m tcfunc.codegen: --sse and --action with several --service values
+# (SERVICE:ACTION or a bare ACTION). Kept apart from the generator tests above.
+
+
+def _cli_spec(version: str, *actions: str) -> Dict[str, Any]:
+    """A minimal valid spec with ``actions``, each taking and returning one string."""
+    spec: Dict[str, Any] = {
+        "version": "1.0",
+        "metadata": {"apiVersion": version},
+        "actions": {},
+        "objects": {},
+    }
+    for action in actions:
+        spec["actions"][action] = {
+            "name": action,
+            "document": f"{action}.",
+            "input": f"{action}Request",
+            "output": f"{action}Response",
+            "status": "online",
+        }
+        for suffix in ("Request", "Response"):
+            spec["objects"][f"{action}{suffix}"] = {
+                "type": "object",
+                "document": suffix,
+                "members": [_member("Text", "string", "string", required=False)],
+            }
+    return spec
+
+
+@pytest.fixture
+def two_services(tmp_path: Path) -> Path:
+    """A services tree: alpha (Describe, Chat) and beta (Describe, Chat, Upload)."""
+    for service, version, actions in (
+        ("alpha", "2020-01-01", ("Describe", "Chat")),
+        ("beta", "2021-02-02", ("Describe", "Chat", "Upload")),
+    ):
+        vdir = tmp_path / "specs" / service / f"v{version.replace('-', '')}"
+        vdir.mkdir(parents=True)
+        text = json.dumps(_cli_spec(version, *actions))
+        (vdir / "api.json").write_text(text, encoding="utf-8")
+    return tmp_path / "specs"
+
+
+def _signature(client: str, action: str) -> str:
+    """The ``def`` line(s) of ``action`` in a generated client.py."""
+    start = client.index(f"def {action}(")
+    return client[start : client.index(":\n", start)]
+
+
+def _client_text(out: Path, service: str) -> str:
+    return next((out / "gen" / service).glob("v*/client.py")).read_text("utf-8")
+
+
+def _codegen(services: Path, out: Path, *flags: str) -> int:
+    base = [str(services), "--service", "alpha", "--service", "beta", "--out", str(out)]
+    return codegen_main([*base, "--package", "gen", *flags])
+
+
+def test_codegen_cli_qualified_sse_marks_only_that_services_action(
+    two_services: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--sse beta:Chat streams beta's Chat; alpha's Chat stays a plain call."""
+    out = tmp_path / "out"
+    assert _codegen(two_services, out, "--sse", "beta:Chat") == 0
+    assert "Iterator[" in _signature(_client_text(out, "beta"), "Chat")
+    assert "Iterator[" not in _signature(_client_text(out, "alpha"), "Chat")
+    assert "client.py" in capsys.readouterr().out
+
+
+def test_codegen_cli_bare_sse_applies_to_every_service_that_has_it(
+    two_services: Path, tmp_path: Path
+) -> None:
+    """A bare --sse Upload names beta's action and does not fail on alpha, which lacks it."""
+    out = tmp_path / "out"
+    assert _codegen(two_services, out, "--sse", "Upload", "--sse", "Chat") == 0
+    beta, alpha = _client_text(out, "beta"), _client_text(out, "alpha")
+    assert "Iterator[" in _signature(beta, "Upload")
+    assert "Iterator[" in _signature(beta, "Chat")
+    assert "Iterator[" in _signature(alpha, "Chat")
+    assert "Iterator[" not in _signature(alpha, "Describe")
+
+
+def test_codegen_cli_action_limits_only_the_services_it_names(
+    two_services: Path, tmp_path: Path
+) -> None:
+    """--action beta:Upload keeps only Upload in beta; alpha, not named, is generated whole."""
+    out = tmp_path / "out"
+    assert _codegen(two_services, out, "--action", "beta:Upload") == 0
+    beta, alpha = _client_text(out, "beta"), _client_text(out, "alpha")
+    assert "def Upload(" in beta
+    assert "def Describe(" not in beta
+    assert "def Describe(" in alpha
+    assert "def Chat(" in alpha
+    # A bare --action applies to each service that has it.
+    again = tmp_path / "again"
+    assert _codegen(two_services, again, "--action", "Upload", "--action", "Describe") == 0
+    beta, alpha = _client_text(again, "beta"), _client_text(again, "alpha")
+    assert "def Upload(" in beta
+    assert "def Describe(" in beta
+    assert "def Chat(" not in beta
+    assert "def Describe(" in alpha
+    assert "def Chat(" not in alpha
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--sse", "Nope"], "--sse Nope: no listed service (alpha, beta) has that action"),
+        (["--action", "Nope"], "--action Nope: no listed service"),
+        (["--sse", "alpha:Upload"], "alpha has no action Upload"),
+        (["--action", "gamma:Chat"], "gamma is not one of the --service values"),
+        (["--sse", ":Chat"], "must be ACTION or SERVICE:ACTION"),
+        (["--action", "beta:"], "must be ACTION or SERVICE:ACTION"),
+        (["--version", "2020-01-01"], "--version applies to a single --service"),
+    ],
+)
+def test_codegen_cli_actions_no_service_has_are_usage_errors(
+    two_services: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    flags: List[str],
+    needle: str,
+) -> None:
+    """An --sse/--action no listed service has prints usage and the problem; exit 2, no files."""
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as info:
+        _codegen(two_services, out, *flags)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: python -m tcfunc.codegen")
+    assert needle in err
+    assert not out.exists()
+
+
+def test_codegen_cli_cvm_and_hunyuan_with_a_bare_sse_action(tmp_path: Path) -> None:
+    """The reported case: --service cvm --service hunyuan --sse ChatCompletions succeeds."""
+    services = _tccli_services()
+    if not (services / "hunyuan").is_dir():
+        pytest.skip("this tccli has no hunyuan spec")
+    out = tmp_path / "out"
+    flags = ["--sse", "ChatCompletions", "--action", "cvm:DescribeZones", "--package", "gen"]
+    args = [str(services), "--service", "cvm", "--service", "hunyuan", "--out", str(out)]
+    code = codegen_main([*args, *flags])
+    assert code == 0
+    hunyuan = _client_text(out, "hunyuan")
+    assert "Iterator[" in _signature(hunyuan, "ChatCompletions")
+    assert "def DescribeZones(" in _client_text(out, "cvm")
