@@ -44,14 +44,17 @@ import os
 import threading
 import time
 import warnings
+import weakref
 from typing import (
     Any,
     Callable,
+    ClassVar,
     Dict,
     Literal,
     Mapping,
     Optional,
     Protocol,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -66,7 +69,7 @@ from ._validate import fail
 from .breaker import RegionBreaker
 from .credential import Credential, CredentialProvider
 from .errors import TencentCloudSDKException
-from .profile import ClientProfile, redact_url
+from .profile import ClientProfile, HttpProfile, redact_url
 from .request import RequestOptions, prepare_request
 from .response import (
     HTTP_STATUS_ERROR,
@@ -166,6 +169,53 @@ def _server_time(headers: Mapping[str, str]) -> Optional[float]:
         return None
 
 
+class _SharedTransport:
+    """One default transport per set of connection settings, shared by clients.
+
+    A urllib3 pool manager and its pools cost more memory than the client
+    itself (about 9 KiB of the 11 KiB a client holds after its first call),
+    and clients for many services and regions with one profile can share
+    them: pools are keyed by host, and the transport is thread-safe. The key
+    is everything the transport reads when built: proxy, certification,
+    pool size, and the proxy variables of the environment at that moment.
+    Users are counted; the last release closes the pools.
+    """
+
+    _registry: ClassVar[Dict[Tuple[Any, ...], _SharedTransport]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, key: Tuple[Any, ...], transport: Transport) -> None:
+        self.key = key
+        self.transport = transport
+        self.users = 0
+
+    @classmethod
+    def acquire(cls, http: HttpProfile) -> _SharedTransport:
+        import urllib.request
+
+        from .transport import Urllib3Transport
+
+        env = tuple(sorted(urllib.request.getproxies_environment().items()))
+        key = (http.proxy, http.certification, http.pool_size, env)
+        with cls._registry_lock:
+            shared = cls._registry.get(key)
+            if shared is None:
+                shared = cls._registry[key] = cls(key, Urllib3Transport(http))
+            shared.users += 1
+            return shared
+
+    def release(self) -> None:
+        with self._registry_lock:
+            self.users -= 1
+            last = self.users == 0 and self._registry.get(self.key) is self
+            if last:
+                del self._registry[self.key]
+        if last:
+            closer: Optional[Callable[[], None]] = getattr(self.transport, "close", None)
+            if closer is not None:
+                closer()
+
+
 class AbstractClient:
     """Base of every client: signs, sends, retries, fails over and logs.
 
@@ -208,6 +258,7 @@ class AbstractClient:
         self.region = region
         self.profile = profile
         self._transport = transport
+        self._release: Optional[Callable[[], Any]] = None
         self._lock = threading.Lock()
         # Read on every attempt; the profile is frozen and already validated,
         # so these are computed once here rather than per call.
@@ -435,10 +486,11 @@ class AbstractClient:
         if transport is None:
             with self._lock:
                 if self._transport is None:
-                    from .transport import Urllib3Transport
-
                     http = self.profile.httpProfile
-                    self._transport = Urllib3Transport(http)
+                    shared = _SharedTransport.acquire(http)
+                    self._transport = shared.transport
+                    # Released once: by close(), or when the client is collected.
+                    self._release = weakref.finalize(self, shared.release)
                     if self._log.isEnabledFor(_DEBUG):
                         self._log.debug(
                             "transport: %s://%s, timeout %ss, proxy %s",
@@ -628,7 +680,19 @@ class AbstractClient:
     # --------------------------------------------------------------- lifetime
 
     def close(self) -> None:
-        """Close pooled connections (the client stays usable)."""
+        """Release the client's connections (the client stays usable).
+
+        A transport given to the constructor is closed. The default transport
+        is shared by every client with the same connection settings; closing
+        the last of them closes its pooled connections.
+        """
+        with self._lock:
+            release, self._release = self._release, None
+            if release is not None:
+                self._transport = None
+        if release is not None:
+            release()
+            return
         closer: Optional[Callable[[], None]] = getattr(self._transport, "close", None)
         if closer is not None:
             closer()

@@ -235,7 +235,7 @@ def _describe(exc: BaseException) -> str:
 
 
 class Urllib3Transport:
-    """The default executor: one urllib3 pool (or proxy pool) per client.
+    """The default executor: urllib3 pools (or proxy pools), one per host.
 
     Safe to share between threads; connections are kept alive and pooled
     (``HttpProfile.pool_size`` per host). urllib3's own retries and redirects
@@ -263,7 +263,9 @@ class Urllib3Transport:
         self._env_proxies = urllib.request.getproxies_environment()
         verify = http_profile.certification is not False
         kw: Dict[str, Any] = {
-            "num_pools": 32,
+            # One transport serves every client with the same settings (see
+            # client._SharedTransport), so many services and regions' hosts.
+            "num_pools": 128,
             "maxsize": http_profile.pool_size,
             "block": False,
             "retries": False,

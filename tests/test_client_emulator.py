@@ -300,3 +300,48 @@ def test_breaker_fails_over_to_a_backup_signed_for_it() -> None:
         assert recorded.secret_id == "AKIDemulator"
         host = {k.lower(): v for k, v in recorded.headers.items()}["host"]
         assert host == backup_host
+
+
+def test_clients_with_one_profile_share_one_transport_until_the_last_closes() -> None:
+    """Clients with the same connection settings share a transport; the last close ends it."""
+    import gc
+
+    from tcfunc.client import _SharedTransport
+
+    with ApiEmulator({"AKIDshare": "share-key"}) as emu:
+        emu.register("cvm", "DescribeZones", lambda _p: {"TotalCount": 0})
+        emu.register("cbs", "DescribeDisks", lambda _p: {"TotalCount": 0})
+        profile = ClientProfile(
+            httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint, pool_size=3)
+        )
+        cred = Credential("AKIDshare", "share-key")
+        first = CommonClient("cvm", "2017-03-12", cred, "ap-guangzhou", profile)
+        second = CommonClient("cbs", "2017-03-12", cred, "ap-shanghai", profile)
+        first.call_json("DescribeZones", {})
+        second.call_json("DescribeDisks", {})
+        assert first._transport is second._transport
+        shared = next(
+            s for s in _SharedTransport._registry.values() if s.transport is first._transport
+        )
+        assert shared.users == 2
+        other = CommonClient(
+            "cvm",
+            "2017-03-12",
+            cred,
+            "ap-guangzhou",
+            ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint)),
+        )
+        other.call_json("DescribeZones", {})
+        assert other._transport is not first._transport
+        first.close()
+        assert shared.users == 1
+        second.call_json("DescribeDisks", {})  # still works after another client closed
+        first.call_json("DescribeZones", {})  # a closed client stays usable
+        assert shared.users == 2
+        del first
+        gc.collect()
+        assert shared.users == 1  # a collected client released its share
+        second.close()
+        assert shared.users == 0
+        assert all(s is not shared for s in _SharedTransport._registry.values())
+        other.close()

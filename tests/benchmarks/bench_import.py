@@ -1,8 +1,16 @@
 """1. Import cost, each sample in a fresh interpreter, Python's own start-up subtracted.
 
-``import tcfunc`` against ``from tencentcloud.common.common_client import
-CommonClient`` (goal: at most 0.5x), and ``import tcfunc.signing`` (goal:
-standard library only, under 10 ms).
+Two rows carry the goal "at most 0.5x the official's
+``from tencentcloud.common.common_client import CommonClient``":
+
+- ``import tcfunc``, as the goal is written. tcfunc's names load on first
+  use, so this imports no submodule at all: it says what a bare package
+  import costs, not what a client costs.
+- ``from tcfunc import CommonClient``, the like-for-like import: what code
+  ported from the official SDK loads before it can build a client
+  (``from tcfunc.client import CommonClient`` loads the same modules).
+
+Then ``import tcfunc.signing`` (goal: standard library only, under 10 ms).
 """
 
 from __future__ import annotations
@@ -28,7 +36,16 @@ TCFUNC = "import tcfunc"
 OFFICIAL = "from tencentcloud.common.common_client import CommonClient"
 SIGNING = "import tcfunc.signing"
 # What a user porting from the official SDK writes: the client, not just the package.
-CLIENT = "from tcfunc.client import CommonClient"
+CLIENT = "from tcfunc import CommonClient"
+CLIENT_MODULE = "from tcfunc.client import CommonClient"
+GOAL = 0.5
+
+# Prints the tcfunc modules ``statement`` loads.
+_TCFUNC_MODULES = """
+import sys, json
+{statement}
+print(json.dumps(sorted(n for n in sys.modules if n == "tcfunc" or n.startswith("tcfunc."))))
+"""
 
 # Prints the top-level packages ``statement`` loads that are neither the
 # standard library nor tcfunc (3.9 has no sys.stdlib_module_names).
@@ -86,6 +103,12 @@ def third_party(statement: str) -> List[str]:
     return found
 
 
+def tcfunc_modules(statement: str) -> List[str]:
+    """The tcfunc modules loaded after ``statement`` in a fresh interpreter."""
+    found: List[str] = json.loads(run_python(_TCFUNC_MODULES.format(statement=statement)))
+    return found
+
+
 def run() -> List[Row]:
     """Measure and judge the import goals."""
     cases = [
@@ -105,38 +128,54 @@ def run() -> List[Row]:
     }
     rows: List[Row] = []
 
+    official = Stats.of(net["official"])
     tc_pkgs = third_party(TCFUNC)
+    tc_mods = tcfunc_modules(TCFUNC)
+    ratio = paired_ratios(net["tcfunc"], net["official"])
     row = Row(
         "import",
-        "import tcfunc vs official CommonClient (start-up subtracted)",
+        "`import tcfunc` (lazy: loads no submodule) vs official CommonClient import "
+        "(start-up subtracted)",
         MS,
         "tcfunc",
         Stats.of(net["tcfunc"]),
         "official",
-        Stats.of(net["official"]),
-        ratio=paired_ratios(net["tcfunc"], net["official"]),
-        goal="<= 0.5x",
+        official,
+        ratio=ratio,
+        goal=f"<= {GOAL}x",
+        passed=ratio.median <= GOAL,
     )
-    assert row.ratio is not None
-    row.passed = row.ratio.median <= 0.5
-    row.notes.append(f"python -c pass: {MS.fmt_stats(Stats.of(base))}")
-    row.notes.append(f"third-party packages loaded by `import tcfunc`: {tc_pkgs or 'none'}")
+    row.notes.append(f"official: `{OFFICIAL}`; python -c pass: {MS.fmt_stats(Stats.of(base))}")
+    row.notes.append(
+        f"`import tcfunc` loads the tcfunc modules {tc_mods} and third-party packages "
+        f"{tc_pkgs or 'none'}; every public name is loaded on first use, so this row is "
+        "the goal as written, not the cost of a client (see the next row)"
+    )
     rows.append(row)
 
     if no_client is None:
+        ratio = paired_ratios(net["client"], net["official"])
         row = Row(
             "import",
-            "from tcfunc.client import CommonClient vs official (start-up subtracted)",
+            "`from tcfunc import CommonClient` vs official CommonClient import "
+            "(like-for-like, start-up subtracted)",
             MS,
             "tcfunc",
             Stats.of(net["client"]),
             "official",
-            Stats.of(net["official"]),
-            ratio=paired_ratios(net["client"], net["official"]),
+            official,
+            ratio=ratio,
+            goal=f"<= {GOAL}x",
+            passed=ratio.median <= GOAL,
         )
+        client_mods = tcfunc_modules(CLIENT)
+        same = client_mods == tcfunc_modules(CLIENT_MODULE)
         row.notes.append(
-            "the like-for-like import: what code ported from the official SDK "
-            "loads before its first call (no goal of its own)"
+            f"the like-for-like import: what code ported from the official SDK loads "
+            f"before it can build a client; {len(client_mods)} tcfunc modules, "
+            f"third-party packages {third_party(CLIENT) or 'none'}; "
+            f"`{CLIENT_MODULE}` loads "
+            + ("the same modules" if same else "a different set of modules")
         )
         rows.append(row)
     else:
