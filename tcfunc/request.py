@@ -61,6 +61,9 @@ SDK_REQUEST_CLIENT = f"tcfunc/{__version__}"
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _SIGNED_HEADERS = "content-type;host"
+_ACTION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$|^$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -219,15 +222,19 @@ def _check_text(name: str, value: Any, *, allow_empty: bool = False) -> str:
 
 
 def _check_names(action: Any, service: Any, version: Any, region: Any) -> None:
-    _check_text("action", action)
-    _check_text("service", service)
-    if not _SERVICE.match(service):
-        fail(
-            "ClientError",
-            f"service must be a lower-case service name such as 'cvm', got {service!r}",
-        )
-    _check_text("version", version)
+    # The shapes every API 3.0 name has; anything else is a typo that the
+    # server would only answer with a less precise error, after a round trip.
+    for name, value, pattern, example in (
+        ("action", action, _ACTION, "'DescribeInstances'"),
+        ("service", service, _SERVICE, "'cvm'"),
+        ("version", version, _VERSION, "'2017-03-12'"),
+    ):
+        _check_text(name, value)
+        if not pattern.match(value):
+            fail("ClientError", f"{name} must look like {example}, got {value!r}")
     _check_text("region", region, allow_empty=True)
+    if not _REGION.match(region):
+        fail("ClientError", f"region must look like 'ap-guangzhou', got {region!r}")
 
 
 def _check_headers(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:

@@ -907,3 +907,16 @@ def test_runner_rejects_malformed_credential_flag(capsys: pytest.CaptureFixture[
         main(["--credential", "no-colon"])
     assert info.value.code == 2
     assert "ID:KEY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "http"])
+def test_runner_rejects_a_bad_port_with_usage(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--port outside 0..65535 is a usage error (exit 2), not a traceback or exit 1."""
+    with pytest.raises(SystemExit) as excinfo:
+        build_parser().parse_args(["--port", port])
+    assert excinfo.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage:")
+    assert "--port" in err

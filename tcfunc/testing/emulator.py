@@ -1214,6 +1214,17 @@ def _close_iterator(events: Iterator[Any]) -> None:
 # --- the standalone runner -----------------------------------------------------
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number, 0 to 65535 (0 picks a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0 to 65535, got {port}")
+    return port
+
+
 def build_parser(prog: str = "python -m tcfunc.testing") -> argparse.ArgumentParser:
     """The command line of the standalone emulator."""
     parser = argparse.ArgumentParser(
@@ -1221,7 +1232,7 @@ def build_parser(prog: str = "python -m tcfunc.testing") -> argparse.ArgumentPar
         description="Run a local, signature-verifying Tencent Cloud API emulator.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=0, help="port (0 picks a free one)")
     parser.add_argument(
         "--credential",
         action="append",
