@@ -450,11 +450,11 @@ def prepare_request(
     if region is None:
         region = ""
     names = (action, service, version, region)
-    if type(action) is not str or type(service) is not str or type(version) is not str:
-        _check_names(action, service, version, region)  # raises the precise error
-    if type(region) is not str:
-        _check_text("region", region)
-    if names not in _VALID_NAMES:
+    try:
+        known = names in _VALID_NAMES
+    except TypeError:  # an unhashable name (a list, say): the checks say what is wrong
+        known = False
+    if not known:
         _check_names(action, service, version, region)
         if len(_VALID_NAMES) >= _CACHE_LIMIT:
             _VALID_NAMES.clear()
