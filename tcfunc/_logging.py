@@ -25,6 +25,9 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Match, Tuple
 from urllib.parse import unquote_plus
 
+from ._secrets import is_not_secret_name
+from ._secrets import is_secret_name as ends_like_secret
+
 if TYPE_CHECKING:
     from .request import PreparedRequest
 
@@ -53,9 +56,6 @@ _SECRET_HEADERS = frozenset(("x-tc-token", "proxy-authorization", "cookie", "set
 _SECRET_NAME = re.compile(
     r"secret|token|passw(?:or)?d|credential|signature|private_?key|authorization|cookie", re.I
 )
-# Names that match but hold no secret; masking them would only hide what a
-# reader debugging retries or paging needs (an idempotency key, a cursor).
-_NOT_SECRET = frozenset(("clienttoken", "nexttoken"))
 # A query string or form field: name=value (the name cannot hold ?, & or =).
 _FIELD = re.compile(r"(^|[&?])([^=&?#\s]+)=([^&#\s]*)")
 _TC3_CREDENTIAL = re.compile(r"Credential=[^/,\s]*")
@@ -72,8 +72,17 @@ _PARSE_LIMIT = 1024 * 1024
 
 
 def is_secret_name(name: str) -> bool:
-    """Whether a header, field or JSON key named ``name`` holds a secret (its value is masked)."""
-    return _SECRET_NAME.search(name) is not None and name.lower() not in _NOT_SECRET
+    """Whether a header, field or JSON key named ``name`` holds a secret (its value is masked).
+
+    Logs mask more than model reprs do: the model rule (names ending like a
+    secret: ``ApiKey``, ``Plaintext``, ``DbPwd``, ...) plus any name that
+    merely contains secret, token, password, credential or signature (so
+    ``SecretId`` too). Cursors, idempotency keys and token counts
+    (``NextToken``, ``ClientToken``, ``TotalTokens``) stay visible.
+    """
+    if is_not_secret_name(name):
+        return False
+    return _SECRET_NAME.search(name) is not None or ends_like_secret(name)
 
 
 def redact_header(name: str, value: str) -> str:

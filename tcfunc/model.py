@@ -45,118 +45,19 @@ from typing import (
 
 import attrs
 
+from ._secrets import is_secret_name
 from .errors import TencentCloudSDKException
 
 __all__ = ["Model", "is_secret_name"]
 
 M = TypeVar("M", bound="Model")
 
-# Endings of names whose values are credentials or secret data (compared
-# case-insensitively, with "_" and "-" removed). An ending rather than a
-# substring, so that what describes a secret stays visible: SecretId,
-# SecretName, SecretKeyId, PasswordLength, TokenId, KeyName.
-_SECRET_ENDINGS = (
-    # secret keys and secret values (ssm SecretString, SecretBinary, ...)
-    "secret",
-    "secrets",
-    "secretkey",
-    "secretkeys",
-    "secretstring",
-    "secretvalue",
-    "secretbinary",
-    # passwords
-    "password",
-    "passwords",
-    "passwordnew",
-    "passwordvalue",
-    "passwd",
-    "pwd",
-    "passphrase",
-    "keypass",
-    # tokens and credentials
-    "token",
-    "tokens",
-    "tokenvalue",
-    "credential",
-    "credentials",
-    "credentialcontent",
-    "credentialdata",
-    "authorization",
-    "cookie",
-    "cookies",
-    # keys that are secrets (not TagKey, KeyId, PublicKey, PrimaryKey)
-    "privatekey",
-    "privatekeys",
-    "privatemapkey",
-    "accesskey",
-    "apikey",
-    "apikeys",
-    "appkey",
-    "appskey",
-    "nwkkey",
-    "nwkskey",
-    "sessionkey",
-    "authkey",
-    "signkey",
-    "aeskey",
-    "deskey",
-    "encryptkey",
-    "encryptedkey",
-    "decryptkey",
-    "decryptionkey",
-    "plainkey",
-    "presharekey",
-    "licensekey",
-    "keycontent",
-    "keymaterial",
-    "keytabcontent",
-    # decrypted data (kms Decrypt's Plaintext)
-    "plaintext",
-)
-# Endings that look secret but name no secret, and which a reader debugging
-# paging, retries or usage wants to see: cursors, idempotency keys, and the
-# token counts of language-model APIs (some are strings).
-_NOT_SECRET_ENDINGS = (
-    "nexttoken",
-    "pagetoken",
-    "paginationtoken",
-    "continuetoken",
-    "scrolltoken",
-    "clienttoken",
-    "idempotencytoken",
-    "creationtoken",
-    "inputtoken",
-    "inputtokens",
-    "outputtoken",
-    "outputtokens",
-    "totaltoken",
-    "totaltokens",
-    "cachedtokens",
-    "reasoningtokens",
-    "maxtokens",
-)
 _RESERVED = ("headers", "extra")
 # Field kinds used when reading API JSON.
 _ANY = "any"
 _FLOAT = "float"
 _MODEL = "model"
 _LIST = "list"
-
-
-def is_secret_name(name: str) -> bool:
-    """Whether a field or header called ``name`` holds a secret (masked in reprs).
-
-    True for names ending (in any case, ignoring ``_`` and ``-``) like a
-    secret: ``SecretKey``, ``SecretString``, ``Plaintext``, ``Password``,
-    ``DbPwd``, ``Passphrase``, ``Token``, ``ApiKey``, ``AccessKey``,
-    ``PrivateKey``, ``SessionKey``, ``Credentials``, ``X-TC-Token``, ...;
-    false for names that only describe a secret (``SecretId``,
-    ``SecretName``, ``PasswordLength``, ``TokenId``), for paging cursors and
-    idempotency keys (``NextToken``, ``ClientToken``) and for the token
-    counts of language-model APIs (``TotalTokens``).
-    """
-    key = name.lower().replace("_", "").replace("-", "")
-    return key.endswith(_SECRET_ENDINGS) and not key.endswith(_NOT_SECRET_ENDINGS)
 
 
 def _copy_headers(value: Optional[Mapping[str, str]]) -> Optional[Mapping[str, str]]:

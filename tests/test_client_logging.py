@@ -281,3 +281,15 @@ def test_sse_event_data_is_logged_redacted() -> None:
     assert '"Text": "hi"' in text
     assert "sse-secret" not in text
     assert "sse-secret" not in str(EventLine({"data": '{"a": {"Token": "sse-secret"}}'}))
+
+
+def test_logs_mask_every_name_model_reprs_mask() -> None:
+    """Log redaction masks at least what model reprs mask (ApiKey, Plaintext, DbPwd, ...)."""
+    from tcfunc.model import is_secret_name as masked_in_reprs
+
+    for name in ("ApiKey", "Plaintext", "DbPwd", "Passphrase", "SecretString", "AccessKey"):
+        assert masked_in_reprs(name)
+        assert is_secret_name(name), name
+    text = redact_body(b'{"Plaintext": "decrypted-value", "TotalTokens": 12}', "application/json")
+    assert "decrypted-value" not in text
+    assert '"TotalTokens": 12' in text
