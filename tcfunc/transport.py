@@ -35,6 +35,9 @@ import warnings
 from typing import (
     TYPE_CHECKING,
     Any,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
     Callable,
     Dict,
     Iterable,
@@ -56,6 +59,8 @@ if TYPE_CHECKING:
     from .request import PreparedRequest
 
 __all__ = [
+    "AsyncHttpResponse",
+    "AsyncTransport",
     "Headers",
     "HttpResponse",
     "NetworkError",
@@ -187,6 +192,86 @@ class Transport(Protocol):
         ``timeout`` is used for connecting and for each read. With ``stream``
         the body is not read before returning (server-sent events).
         """
+        ...
+
+
+class AsyncHttpResponse:
+    """An HTTP answer for the asyncio client: :class:`HttpResponse` with awaited reads.
+
+    The body is known (``body=``) or streamed (``chunks=``, an async iterable,
+    with ``close=`` an async callable that gives the connection back).
+    """
+
+    __slots__ = ("_body", "_chunks", "_closer", "headers", "status")
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: Optional[bytes] = None,
+        *,
+        chunks: Optional[AsyncIterable[bytes]] = None,
+        close: Optional[Callable[[], Awaitable[None]]] = None,
+    ) -> None:
+        self.status = status
+        self.headers: Mapping[str, str] = Headers(headers) if type(headers) is dict else headers
+        self._body = body if body is not None or chunks is not None else b""
+        self._chunks = chunks
+        self._closer = close
+
+    async def read(self) -> bytes:
+        """The whole body; a streamed body is read to its end and the response closed."""
+        if self._body is None:
+            parts = []
+            try:
+                async for chunk in self._chunks or _no_chunks():
+                    parts.append(chunk)
+            finally:
+                self._chunks = None
+                await self.aclose()
+            self._body = b"".join(parts)
+        return self._body
+
+    async def iter_chunks(self) -> AsyncIterator[bytes]:
+        """The body in pieces as they arrive; closes the response at the end."""
+        if self._body is not None:
+            if self._body:
+                yield self._body
+            return
+        chunks, self._chunks = self._chunks, None
+        try:
+            async for chunk in chunks or _no_chunks():
+                if chunk:
+                    yield chunk
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Release the connection (idempotent)."""
+        closer, self._closer = self._closer, None
+        if closer is not None:
+            await closer()
+
+
+async def _no_chunks() -> AsyncIterator[bytes]:
+    for chunk in ():  # an async generator that yields nothing
+        yield chunk
+
+
+class AsyncTransport(Protocol):
+    """What an asyncio client needs from an HTTP executor (see :class:`Transport`)."""
+
+    async def send(
+        self, request: PreparedRequest, timeout: float, *, stream: bool = False
+    ) -> AsyncHttpResponse:
+        """Send ``request``; raise ``TencentCloudSDKException`` (``ClientNetworkError``) on failure.
+
+        ``timeout`` has the meaning it has for :meth:`Transport.send`.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
         ...
 
 
