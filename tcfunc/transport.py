@@ -254,7 +254,8 @@ class AsyncHttpResponse:
 
 
 async def _no_chunks() -> AsyncIterator[bytes]:
-    for chunk in ():  # an async generator that yields nothing
+    empty: Tuple[bytes, ...] = ()
+    for chunk in empty:  # an async generator that yields nothing
         yield chunk
 
 
