@@ -126,6 +126,9 @@ _QUERY = re.compile(r"\?[^\s'\"]*")
 _CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _CHUNK_LINE_LIMIT = 1024
 _MAX_TRAILERS = 100
+# What the record keeps of a request whose signature did not hold.
+_REJECTED_HEADERS = 32
+_REJECTED_VALUE = 256
 _DEFAULT_MAX_RECORDED = 10_000
 # The standalone runner serves for days: keep its record small.
 _RUNNER_MAX_RECORDED = 1000
@@ -708,6 +711,11 @@ def _header(headers: Sequence[Tuple[str, str]], name: str) -> Optional[str]:
     return found
 
 
+def _bounded_headers(headers: Sequence[Tuple[str, str]]) -> Dict[str, str]:
+    """At most :data:`_REJECTED_HEADERS` headers, each value cut to :data:`_REJECTED_VALUE`."""
+    return {k: v[:_REJECTED_VALUE] for k, v in headers[:_REJECTED_HEADERS]}
+
+
 def _looks_unsigned(headers: Sequence[Tuple[str, str]]) -> bool:
     auth = _header(headers, "authorization")
     return auth is None or auth.strip() == "SKIP"
@@ -758,6 +766,9 @@ def _one_line(value: str) -> str:
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default of 5 makes a burst of connects wait for SYN
+    # retransmits (seconds each) whenever the accept loop falls behind.
+    request_queue_size = max(128, socket.SOMAXCONN)
 
     def __init__(self, address: Tuple[str, int], emulator: ApiEmulator) -> None:
         self.emulator = emulator
@@ -905,7 +916,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         return body
 
     def _read_chunked(self) -> Optional[bytes]:
-        parts: List[bytes] = []
+        # One buffer: a list of one-byte chunks would cost ~90 bytes per byte.
+        parts = bytearray()
         total = 0
         while True:
             line = self._framing_line(_CHUNK_LINE_LIMIT)
@@ -920,7 +932,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
                 return None
             size = int(size_text, 16)
             if size == 0:
-                return self._skip_trailers(b"".join(parts))
+                return self._skip_trailers(bytes(parts))
             total += size
             if total > BODY_LIMIT:
                 self._too_large(total)
@@ -936,7 +948,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
                 else:
                     self.close_connection = True
                 return None
-            parts.append(chunk)
+            parts += chunk
+            del chunk
 
     def _skip_trailers(self, body: bytes) -> Optional[bytes]:
         for _ in range(_MAX_TRAILERS):
@@ -1047,6 +1060,10 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             shown = request or claimed
             if shown is None:
                 return
+            # A request whose signature did not hold is recorded without its
+            # body and params, and with bounded headers: anyone can send
+            # those, and 10 MB each would let them fill the server's memory.
+            trusted = request is not None
             emulator._record(
                 RecordedRequest(
                     service=service or emulator._guess_service(headers, shown),
@@ -1054,9 +1071,9 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
                     version=shown.version,
                     region=shown.region,
                     secret_id=request.secret_id if request is not None else None,
-                    params=copy.deepcopy(shown.params),
-                    headers=dict(headers),
-                    body=body,
+                    params=copy.deepcopy(shown.params) if trusted else {},
+                    headers=dict(headers) if trusted else _bounded_headers(headers),
+                    body=body if trusted else b"",
                     method=method,
                     error_code=error_code,
                     fault=fault.kind if fault is not None else None,
