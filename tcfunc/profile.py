@@ -10,7 +10,7 @@ validated when built: a bad value raises :class:`TencentCloudSDKException`
 from __future__ import annotations
 
 import re
-from typing import Any, Optional, Union
+from typing import Any, Optional, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
@@ -262,6 +262,19 @@ def _check_retryer(_inst: Any, _attr: Any, value: Any) -> None:
         fail("ClientError", "ClientProfile.retryer must be a StandardRetryer, NoopRetryer or None")
 
 
+def _hooks_tuple(value: Any) -> Any:
+    # A list is accepted and frozen; anything else is left for the validator to name.
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _check_hooks(_inst: Any, _attr: Any, value: Any) -> None:
+    if not isinstance(value, tuple):
+        fail("ClientError", "ClientProfile.hooks must be a tuple of hook objects (see tcfunc.hooks)")
+    for hook in value:
+        if hook is None or isinstance(hook, (str, bytes, int, float)):
+            fail("ClientError", f"ClientProfile.hooks: a {type(hook).__name__} is not a hook object")
+
+
 def _check_breaker_profile(_inst: Any, _attr: Any, value: Any) -> None:
     if value is not None and not isinstance(value, RegionBreakerProfile):
         fail("ClientError", "ClientProfile.region_breaker_profile must be a RegionBreakerProfile")
@@ -286,6 +299,7 @@ class ClientProfile:
         request_client: appended to ``X-TC-RequestClient``.
         retryer: ``StandardRetryer(...)``, ``NoopRetryer()`` or ``None`` (one attempt).
         unsignedPayload: sign ``UNSIGNED-PAYLOAD`` instead of the body hash (TC3).
+        hooks: observers of every call (see :mod:`tcfunc.hooks`), keyword only.
     """
 
     signMethod: str = attrs.field(
@@ -310,6 +324,9 @@ class ClientProfile:
     request_client: Optional[str] = attrs.field(default=None, validator=_check_request_client)
     retryer: Optional[Retryer] = attrs.field(default=None, validator=_check_retryer)
     unsignedPayload: bool = False
+    hooks: Tuple[Any, ...] = attrs.field(
+        default=(), kw_only=True, converter=_hooks_tuple, validator=_check_hooks
+    )
 
     def __attrs_post_init__(self) -> None:
         # The official profile fills in a default breaker profile when the
