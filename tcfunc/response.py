@@ -56,10 +56,6 @@ class ServerNetworkError(TencentCloudSDKException):
         super().__init__("ServerNetworkError", message)
         self.status = status
 
-    def __reduce__(self) -> Any:
-        # The base class's args are (code, message, requestId); rebuild from ours.
-        return (type(self), (self.status, self.message))
-
 
 def header_value(headers: Mapping[str, str], name: str) -> Optional[str]:
     """``headers[name]`` ignoring case, for any mapping (None when absent)."""
