@@ -269,10 +269,10 @@ def _hooks_tuple(value: Any) -> Any:
 
 def _check_hooks(_inst: Any, _attr: Any, value: Any) -> None:
     if not isinstance(value, tuple):
-        fail("ClientError", "ClientProfile.hooks must be a tuple of hook objects (see tcfunc.hooks)")
+        fail("ClientError", "ClientProfile.hooks must be a tuple of hooks (see tcfunc.hooks)")
     for hook in value:
         if hook is None or isinstance(hook, (str, bytes, int, float)):
-            fail("ClientError", f"ClientProfile.hooks: a {type(hook).__name__} is not a hook object")
+            fail("ClientError", f"ClientProfile.hooks: a {type(hook).__name__} is not a hook")
 
 
 def _check_breaker_profile(_inst: Any, _attr: Any, value: Any) -> None:
