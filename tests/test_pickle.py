@@ -211,5 +211,6 @@ def test_detach_clears_an_error_held_outside_a_handler() -> None:
     outer = TencentCloudSDKException("ClientError", "x")
     outer.__cause__ = inner
     outer.__context__ = inner
-    assert detach(outer) is outer
-    assert (outer.__cause__, outer.__context__, outer.__suppress_context__) == (None, None, True)
+    back = detach(outer)
+    assert back is outer
+    assert (back.__cause__, back.__context__, back.__suppress_context__) == (None, None, True)
