@@ -3,10 +3,14 @@
 A client holds a :class:`~tcfunc.profile.ClientProfile`, a credential (or a
 provider), a transport and, when failover is on, a region breaker. Every call
 style (``call_json``, ``call``, ``call_octet_stream``, ``call_sse`` and the
-service clients' ``_call_model``) runs the same path::
+service clients' ``_call_model``) runs the same call flow
+(:mod:`tcfunc._flow`)::
 
     retry policy ( snapshot credential -> pick host (breaker) -> prepare_request
                    -> transport.send -> parse_response -> count for breaker )
+
+The flow decides and this module's driver does the I/O (send, read, sleep,
+credential snapshot); :mod:`tcfunc.aio` drives the same flow with ``await``.
 
 Differences from the official SDK, each pinned by a test in
 ``tests/test_official_defects.py``: errors always reach the caller as
@@ -22,23 +26,19 @@ timestamp and clock offset it signed with, so when several threads sign with
 a wrong clock at once, each of them retries once, including those whose
 answer arrives after another thread has already learnt the offset.
 
-Logging, a deliberate choice: each client logs to its *own* child logger of
-``tcfunc`` (``tcfunc.client.<service>.<n>``), but that logger is made lazily,
-the first time the client's :attr:`~AbstractClient.logger` is asked for (by
-the ``set_*_logger`` methods, say). Until then the client logs to the shared
-``tcfunc.client``. The logging module keeps every named logger for the life
-of the process, so one logger per client made eagerly would leave one entry
-behind for each of the thousands of short-lived clients a service may make;
-made lazily, only clients whose logging is configured pay for it, and the
-lines of all others still reach handlers on ``tcfunc`` or ``tcfunc.client``.
+Logging: each client logs to the shared ``tcfunc.client`` logger until its
+own logger is asked for (:attr:`~AbstractClient.logger`, or a ``set_*_logger``
+method). That own logger (``tcfunc.client.<service>.<n>``, a child of
+``tcfunc.client``) is kept out of the logging module's registry, which would
+otherwise hold one entry per client for the life of the process; it goes
+with its client, and :meth:`~AbstractClient.close` (or collection) closes its
+handlers and their files.
 
 One client is safe to share between threads.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import logging
 import os
 import threading
@@ -64,37 +64,31 @@ from typing import (
 
 import attrs
 
-from ._logging import RequestLine, ResponseLine
+from ._flow import (
+    Call,
+    GetCredential,
+    ReadBody,
+    Send,
+    call_flow,
+    single_event,
+)
 from ._validate import fail
 from .breaker import RegionBreaker
 from .credential import Credential, CredentialProvider
 from .errors import TencentCloudSDKException
+from .hooks import DEFAULT_FORMAT, Hooks, LogHook
 from .profile import ClientProfile, HttpProfile, redact_url
-from .request import RequestOptions, prepare_request
-from .response import (
-    HTTP_STATUS_ERROR,
-    PARSE_JSON_ERROR,
-    deprecation_notice,
-    header_value,
-    is_event_stream,
-    parse_response,
-)
-from .retry import NoopRetryer, Retryer, StandardRetryer, is_safe_to_repeat
+from .request import RequestOptions
+from .response import deprecation_notice
+from .retry import NoopRetryer, StandardRetryer, adapt_retryer
+from .skew import ClockSkew
 from .sse import EventStream, iter_events
-from .transport import HttpResponse, Transport
+from .transport import Transport
 
 __all__ = ["AbstractClient", "ModelLike", "ResponseModelLike", "CommonClient"]
 
-_DEBUG = logging.DEBUG
-_SHARED_LOGGER = logging.getLogger("tcfunc.client")
-_LOGGER_IDS = itertools.count(1)
 _TRACE_HEADER = "X-TC-TraceId"
-_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
-# A SignatureExpire for a request signed this close to the server's Date has
-# another cause than the clock: it is not tried again.
-_SKEW_TOLERANCE = 60.0
-# Placeholder for SkipSign calls made without any credential; never sent.
-_UNSIGNED = Credential("SKIP", "SKIP")
+_SSE_MODES = (False, True, "auto")
 
 R = TypeVar("R", bound="ResponseModelLike")
 _Self = TypeVar("_Self")
@@ -149,24 +143,35 @@ def _with_trace_id(headers: Optional[Mapping[str, str]]) -> Mapping[str, str]:
     return out
 
 
-def _counts_as_success(error: TencentCloudSDKException) -> bool:
-    """For the breaker: an API answer (RequestId) shows the region works, unless InternalError."""
-    code = error.code or ""
-    if not error.requestId or code in ("ServerNetworkError", HTTP_STATUS_ERROR, PARSE_JSON_ERROR):
-        return False
-    return code != "InternalError" and not code.startswith("InternalError.")
+def _snapshot(source: Any, skip_sign: bool) -> Optional[Credential]:
+    """One credential snapshot of ``source``; None for an unsigned call without one.
 
-
-def _server_time(headers: Mapping[str, str]) -> Optional[float]:
-    value = header_value(headers, "Date")
-    if not value:
-        return None
-    from email.utils import parsedate_to_datetime  # rare path; keeps import tcfunc light
-
+    A provider's own exception may quote what it read (a file line, an
+    answer): only its type is kept, and it is not chained.
+    """
+    if isinstance(source, Credential):
+        return source
+    if source is None:
+        if skip_sign:
+            return None
+        fail("InvalidCredential", "the client has no credential")
+    get = getattr(source, "get_credential", None)
+    if get is None:
+        fail("ClientError", "credential must be a Credential or a provider with get_credential()")
+    failure: Optional[TencentCloudSDKException] = None
     try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
+        snapshot = get()
+    except TencentCloudSDKException:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any provider failure becomes one code
+        failure = TencentCloudSDKException(
+            "InvalidCredential", f"the credential provider failed: {type(exc).__name__}"
+        )
+    if failure is not None:
+        raise failure  # outside the except block: the provider's exception is not chained
+    if not isinstance(snapshot, Credential):
+        fail("InvalidCredential", "the credential provider returned no credential")
+    return snapshot
 
 
 class _SharedTransport:
@@ -216,7 +221,137 @@ class _SharedTransport:
                 closer()
 
 
-class AbstractClient:
+class _ClientCore:
+    """What both clients hold and the call flow reads: configuration and small shared state.
+
+    Subclasses (service clients) set the class attributes ``_service`` and
+    ``_apiVersion``; :class:`CommonClient` takes them as arguments.
+    """
+
+    _service: str = ""
+    _apiVersion: str = ""
+    _requestPath = "/"
+    FMT = DEFAULT_FORMAT
+
+    def __init__(
+        self,
+        credential: Union[Credential, CredentialProvider, None],
+        region: Optional[str],
+        profile: Optional[ClientProfile],
+        clock: Optional[Callable[[], float]],
+    ) -> None:
+        if profile is None:
+            profile = ClientProfile()
+        elif not isinstance(profile, ClientProfile):
+            fail("ClientError", "profile must be a ClientProfile")
+        if not isinstance(region, str):
+            fail("ClientError", "region must be a string ('' for a global service)")
+        self.credential = credential
+        self.region = region
+        self.profile = profile
+        self._lock = threading.Lock()
+        # Read on every attempt; the profile is frozen and already validated.
+        self._timeout = float(profile.httpProfile.reqTimeout)
+        retryer = adapt_retryer(profile.retryer)
+        # Ours decide (delay_after) and the flow waits; another object with
+        # only the official send_request(fn) protocol drives attempts itself.
+        self._retry: Optional[StandardRetryer] = None
+        self._foreign: Any = None
+        self._sleep: Callable[[float], None] = time.sleep
+        if isinstance(retryer, StandardRetryer):
+            self._retry = retryer
+            self._sleep = retryer.sleep
+        elif retryer is not None and not isinstance(retryer, NoopRetryer):
+            self._foreign = retryer
+        self._breaker: Optional[RegionBreaker] = None
+        self._backup_host: Optional[str] = None
+        rbp = profile.region_breaker_profile
+        if not profile.disable_region_breaker and rbp is not None:
+            self._breaker = RegionBreaker(rbp) if clock is None else RegionBreaker(rbp, clock)
+            self._backup_host = f"{self._service}.{rbp.backup_endpoint}"
+        self._skew = ClockSkew()
+        self._clock: Callable[[], float] = clock or time.time
+        self._hooks = Hooks(profile.hooks)
+        self._log_hook = LogHook(self._service, self)
+
+    @property
+    def _clock_offset(self) -> float:
+        """Seconds added to the local clock when signing (learnt from SignatureExpire)."""
+        return self._skew.offset
+
+    def _new_call(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]],
+        headers: Optional[Mapping[str, str]],
+        options: Union[RequestOptions, Mapping[str, Any], None],
+        stream: bool,
+    ) -> Call:
+        if not isinstance(action, str) or not action:
+            fail("ClientError", "action must be a non-empty string")
+        return Call(action, params, _with_trace_id(headers), RequestOptions.coerce(options), stream)
+
+    @staticmethod
+    def _model_params(request: Any) -> Tuple[Dict[str, Any], Optional[Mapping[str, str]]]:
+        to_api = getattr(request, "to_api", None)
+        if not callable(to_api):
+            fail(
+                "ClientError",
+                f"request must be a request model (with to_api()), got {type(request).__name__}",
+            )
+        return to_api(), getattr(request, "headers", None)
+
+    def _note_clock(self, offset: float) -> None:
+        log = self._log_hook.log
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "local clock is %.0fs off the server's; signing with the server's time", -offset
+            )
+
+    def _describe_transport(self) -> None:
+        log = self._log_hook.log
+        if log.isEnabledFor(logging.DEBUG):
+            http = self.profile.httpProfile
+            log.debug(
+                "transport: %s://%s, timeout %ss, proxy %s",
+                http.protocol,
+                http.endpoint or f"{self._service}.{http.rootDomain}",
+                http.reqTimeout,
+                redact_url(http.proxy) or "from the environment, if any",
+            )
+
+    # ---------------------------------------------------------------- logging
+
+    @property
+    def logger(self) -> logging.Logger:
+        """This client's own logger, a child of ``tcfunc.client`` (made on first use)."""
+        return self._log_hook.logger
+
+    def set_stream_logger(
+        self, stream: Any = None, level: int = logging.DEBUG, log_format: Optional[str] = None
+    ) -> None:
+        """Log this client's lines to ``stream`` (default ``sys.stderr``) at ``level`` (DEBUG).
+
+        Calling it again replaces the previous stream handler.
+        """
+        self._log_hook.stream_handler(stream, level, log_format)
+
+    def set_file_logger(
+        self, file_path: str, level: int = logging.DEBUG, log_format: Optional[str] = None
+    ) -> None:
+        """Log this client's lines to a rotating file (512 MB x 10).
+
+        A directory gets a ``tcfunc.log`` inside it. Calling it again
+        replaces the previous file handler.
+        """
+        self._log_hook.file_handler(file_path, level, log_format)
+
+    def set_default_logger(self) -> None:
+        """Remove this client's handlers; its lines go to ``tcfunc`` again."""
+        self._log_hook.reset()
+
+
+class AbstractClient(_ClientCore):
     """Base of every client: signs, sends, retries, fails over and logs.
 
     Subclasses (service clients) set the class attributes ``_service`` and
@@ -225,7 +360,7 @@ class AbstractClient:
     Args:
         credential: a :class:`~tcfunc.credential.Credential` or any provider
             with ``get_credential()``; one snapshot is taken per attempt.
-        region: e.g. ``"ap-guangzhou"``; empty for global services.
+        region: e.g. ``"ap-guangzhou"``; ``""`` for global services.
         profile: a :class:`~tcfunc.profile.ClientProfile`; default ``ClientProfile()``.
         transport: an executor with ``send(prepared, timeout, *, stream)``;
             default a :class:`~tcfunc.transport.Urllib3Transport` made at the
@@ -236,11 +371,6 @@ class AbstractClient:
             breaker through its states.
     """
 
-    _service: str = ""
-    _apiVersion: str = ""
-    _requestPath = "/"
-    FMT = "%(asctime)s %(process)d %(filename)s L%(lineno)s %(levelname)s %(message)s"
-
     def __init__(
         self,
         credential: Union[Credential, CredentialProvider, None],
@@ -250,41 +380,9 @@ class AbstractClient:
         transport: Optional[Transport] = None,
         clock: Optional[Callable[[], float]] = None,
     ) -> None:
-        if profile is None:
-            profile = ClientProfile()
-        elif not isinstance(profile, ClientProfile):
-            fail("ClientError", "profile must be a ClientProfile")
-        self.credential = credential
-        self.region = region
-        self.profile = profile
+        super().__init__(credential, region, profile, clock)
         self._transport = transport
         self._release: Optional[Callable[[], Any]] = None
-        self._lock = threading.Lock()
-        # Read on every attempt; the profile is frozen and already validated,
-        # so these are computed once here rather than per call.
-        self._timeout = float(profile.httpProfile.reqTimeout)
-        retryer = profile.retryer
-        # Our retryers take the safe_to_repeat hint; one from elsewhere (the
-        # official's, say) gets the official one-argument protocol.
-        self._retryer: Optional[StandardRetryer] = None
-        self._foreign_retryer: Optional[Retryer] = None
-        if isinstance(retryer, StandardRetryer):
-            self._retryer = retryer
-        elif retryer is not None and not isinstance(retryer, NoopRetryer):
-            self._foreign_retryer = retryer
-        self._breaker: Optional[RegionBreaker] = None
-        self._backup_host: Optional[str] = None
-        rbp = profile.region_breaker_profile
-        if not profile.disable_region_breaker and rbp is not None:
-            self._breaker = RegionBreaker(rbp) if clock is None else RegionBreaker(rbp, clock)
-            self._backup_host = f"{self._service}.{rbp.backup_endpoint}"
-        # Seconds to add to the local clock, learnt from SignatureExpire
-        # answers; a float store is atomic, writers also take the lock.
-        self._clock_offset = 0.0
-        self._clock: Callable[[], float] = clock or time.time
-        self._log = _SHARED_LOGGER
-        self._own_logger: Optional[logging.Logger] = None
-        self._handlers: Dict[str, logging.Handler] = {}
 
     # ----------------------------------------------------------- call styles
 
@@ -309,7 +407,9 @@ class AbstractClient:
 
         Raises:
             TencentCloudSDKException: the API error, or a tcfunc code
-                (``ClientNetworkError``, ``ServerNetworkError``, ``ClientError...``).
+                (``ClientNetworkError``, ``ServerNetworkError``, ``ClientError...``;
+                ``ClientError.EventStreamAnswer`` when the answer is an event
+                stream, which :meth:`call_sse` reads).
         """
         return self._call_document(action, params, headers, options)
 
@@ -330,7 +430,7 @@ class AbstractClient:
         headers: Optional[Mapping[str, str]],
         options: Union[RequestOptions, Mapping[str, Any], None],
     ) -> Dict[str, Any]:
-        document = self._execute(action, params, headers, RequestOptions.coerce(options))
+        document = self._run(self._new_call(action, params, headers, options, False))
         # stacklevel 4: this helper, call/call_json, then the caller's line.
         _warn_if_deprecated(document, 4)
         return cast(Dict[str, Any], document)
@@ -348,7 +448,7 @@ class AbstractClient:
         SDK skips them here).
         """
         opts = attrs.evolve(RequestOptions.coerce(options), octet_stream=True, body=body)
-        document = self._execute(action, None, headers, opts)
+        document = self._run(self._new_call(action, None, headers, opts, False))
         _warn_if_deprecated(document, 3)
         return cast(Dict[str, Any], document)
 
@@ -374,10 +474,12 @@ class AbstractClient:
         early, or never start, should close it (garbage collection closes it
         too, but later).
         """
-        result = self._execute(action, params, headers, RequestOptions.coerce(options), stream=True)
-        if isinstance(result, HttpResponse):
-            return EventStream(iter_events(result.iter_chunks()), result.close, self._log)
-        return EventStream(iter([{"data": json.dumps(result, ensure_ascii=False)}]))
+        return self._stream_of(self._run(self._new_call(action, params, headers, options, True)))
+
+    def _stream_of(self, result: Any) -> EventStream:
+        if isinstance(result, dict):
+            return EventStream(iter([single_event(result)]))
+        return EventStream(iter_events(result.iter_chunks()), result.close, self._log_hook.log)
 
     @overload
     def _call_model(
@@ -401,291 +503,102 @@ class AbstractClient:
         options: Union[RequestOptions, Mapping[str, Any], None] = ...,
     ) -> EventStream: ...
 
+    @overload
     def _call_model(
         self,
         action: str,
         request: ModelLike,
         response_type: Type[R],
         *,
-        sse: bool = False,
+        sse: Literal["auto"],
+        options: Union[RequestOptions, Mapping[str, Any], None] = ...,
+    ) -> Union[R, EventStream]: ...
+
+    def _call_model(
+        self,
+        action: str,
+        request: ModelLike,
+        response_type: Type[R],
+        *,
+        sse: Union[bool, str] = False,
         options: Union[RequestOptions, Mapping[str, Any], None] = None,
     ) -> Union[R, EventStream]:
         """The one helper generated service clients call.
 
-        Sends ``request.to_api()`` with ``request.headers``; returns
-        ``response_type.from_api(document["Response"])``, or with ``sse`` the
-        event iterator of :meth:`call_sse`. ``options`` are the action's
-        request options, as for :meth:`call_json` (generated clients pass
-        ``RequestOptions(multipart=True, binary_params=...)`` for actions
-        with ``binary`` members, which travel as file parts).
+        Sends ``request.to_api()`` with ``request.headers``. With ``sse`` False
+        it returns ``response_type.from_api(document["Response"])`` (and an
+        event-stream answer raises ``ClientError.EventStreamAnswer``); with
+        ``"auto"`` the answer decides, as in the official SDK: an
+        :class:`~tcfunc.sse.EventStream` for ``text/event-stream``, the model
+        otherwise; ``True`` always gives the events (as :meth:`call_sse`).
+        ``options`` are the action's request options, as for :meth:`call_json`.
         """
-        params = request.to_api()
-        headers = getattr(request, "headers", None)
-        if sse:
-            return self.call_sse(action, params, headers, options)
-        document = cast(
-            Dict[str, Any], self._execute(action, params, headers, RequestOptions.coerce(options))
-        )
-        _warn_if_deprecated(document, 4)
-        return response_type.from_api(document["Response"])
+        if sse not in _SSE_MODES:
+            fail("ClientError", "sse must be False, True or 'auto'")
+        params, headers = self._model_params(request)
+        result = self._run(self._new_call(action, params, headers, options, sse is not False))
+        if sse is True or not isinstance(result, dict):
+            return self._stream_of(result)
+        _warn_if_deprecated(result, 3)
+        return response_type.from_api(result["Response"])
 
-    # -------------------------------------------------------------- the path
+    # ------------------------------------------------------------ the driver
 
-    def _execute(
-        self,
-        action: str,
-        params: Optional[Mapping[str, Any]],
-        headers: Optional[Mapping[str, str]],
-        options: RequestOptions,
-        *,
-        stream: bool = False,
-    ) -> Union[Dict[str, Any], HttpResponse]:
-        if not isinstance(action, str) or not action:
-            fail("ClientError", "action must be a non-empty string")
-        sent_headers = _with_trace_id(headers)
-
-        def attempt() -> Union[Dict[str, Any], HttpResponse]:
-            return self._attempt(action, params, sent_headers, options, stream)
-
-        if self._retryer is not None:
-            return self._retryer.send_request(
-                attempt, safe_to_repeat=is_safe_to_repeat(action, params)
+    def _run(self, call: Call) -> Any:
+        if self._foreign is not None:
+            # The official protocol: the retryer runs whole single attempts.
+            return self._foreign.send_request(
+                lambda: self._drive(call_flow(self, call, retry=False))
             )
-        if self._foreign_retryer is not None:
-            return self._foreign_retryer.send_request(attempt)
-        return attempt()  # NoopRetryer or none: one attempt
+        return self._drive(call_flow(self, call))
 
-    def _snapshot(self, options: RequestOptions) -> Credential:
-        credential = self.credential
-        if isinstance(credential, Credential):  # the common case, no call
-            return credential
-        if credential is None:
-            if options.skip_sign:
-                return _UNSIGNED
-            fail("InvalidCredential", "the client has no credential")
-        get = getattr(credential, "get_credential", None)
-        if get is None:
-            fail(
-                "ClientError", "credential must be a Credential or a provider with get_credential()"
-            )
-        try:
-            snapshot = get()
-        except TencentCloudSDKException:
-            raise
-        except Exception as exc:
-            # The provider's own message may quote what it read; keep only its type.
-            raise TencentCloudSDKException(
-                "InvalidCredential", f"the credential provider failed: {type(exc).__name__}"
-            ) from exc
-        if not isinstance(snapshot, Credential):
-            fail("InvalidCredential", "the credential provider returned no credential")
-        return snapshot
+    def _drive(self, flow: Any) -> Any:
+        """Perform the flow's effects until it returns; its errors propagate."""
+        transport = self._transport or self._get_transport()
+        value: Any = None
+        error: Optional[TencentCloudSDKException] = None
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            value, error = None, None
+            kind = type(effect)
+            try:
+                if kind is Send:
+                    value = transport.send(effect.request, effect.timeout, stream=effect.stream)
+                elif kind is ReadBody:
+                    value = effect.response.read()
+                elif kind is GetCredential:
+                    value = _snapshot(self.credential, effect.skip_sign)
+                else:  # Sleep
+                    self._sleep(effect.seconds)
+            except TencentCloudSDKException as exc:
+                error = exc
 
     def _get_transport(self) -> Transport:
         transport = self._transport
         if transport is None:
             with self._lock:
                 if self._transport is None:
-                    http = self.profile.httpProfile
-                    shared = _SharedTransport.acquire(http)
+                    shared = _SharedTransport.acquire(self.profile.httpProfile)
                     self._transport = shared.transport
                     # Released once: by close(), or when the client is collected.
                     self._release = weakref.finalize(self, shared.release)
-                    if self._log.isEnabledFor(_DEBUG):
-                        self._log.debug(
-                            "transport: %s://%s, timeout %ss, proxy %s",
-                            http.protocol,
-                            http.endpoint or f"{self._service}.{http.rootDomain}",
-                            http.reqTimeout,
-                            redact_url(http.proxy) or "from the environment, if any",
-                        )
+                    self._describe_transport()
                 transport = self._transport
         return transport
-
-    def _attempt(
-        self,
-        action: str,
-        params: Optional[Mapping[str, Any]],
-        headers: Mapping[str, str],
-        options: RequestOptions,
-        stream: bool,
-    ) -> Union[Dict[str, Any], HttpResponse]:
-        """One attempt (plus one after a clock correction); see the module doc."""
-        transport = self._transport or self._get_transport()
-        breaker = self._breaker
-        log = self._log
-        corrected = False
-        while True:
-            credential = self._snapshot(options)
-            generation, host = 0, None
-            if breaker is not None:
-                generation, use_backup = breaker.before_request()
-                if use_backup:
-                    host = self._backup_host
-            # Kept for a SignatureExpire: what this attempt signed with.
-            offset = self._clock_offset
-            timestamp = int(self._clock() + offset)
-            prepared = prepare_request(
-                action,
-                params,
-                service=self._service,
-                version=self._apiVersion,
-                region=self.region,
-                credential=credential,
-                profile=self.profile,
-                timestamp=timestamp,
-                headers=headers,
-                options=options,
-                host=host,
-            )
-            # isEnabledFor is cached by logging; nothing is formatted unless
-            # a handler takes the record.
-            debug = log.isEnabledFor(_DEBUG)
-            if debug:
-                log.debug("request %s", RequestLine(prepared))
-            try:
-                response = transport.send(prepared, self._timeout, stream=stream)
-                if stream and response.status == 200 and is_event_stream(response.headers):
-                    if breaker is not None:
-                        breaker.after_request(generation, True)
-                    if debug:
-                        log.debug(
-                            "response %s", ResponseLine(200, response.headers, "<event stream>")
-                        )
-                    return response
-                body = response.read()  # already in memory unless streamed
-            except TencentCloudSDKException as exc:
-                if breaker is not None:
-                    breaker.after_request(generation, False)
-                if debug:
-                    log.debug("request failed: %s: %s", exc.code, exc.message)
-                raise
-            if debug:
-                log.debug("response %s", ResponseLine(response.status, response.headers, body))
-            try:
-                document = parse_response(response.status, response.headers, body)
-            except TencentCloudSDKException as exc:
-                if breaker is not None:
-                    breaker.after_request(generation, _counts_as_success(exc))
-                if exc.code == _SIGNATURE_EXPIRE and not corrected:
-                    corrected = self._correct_clock(response.headers, timestamp, offset)
-                    if corrected:
-                        continue
-                raise
-            if breaker is not None:
-                breaker.after_request(generation, True)
-            return document
-
-    def _correct_clock(self, headers: Mapping[str, str], signed: int, offset: float) -> bool:
-        """Whether to try once more after SignatureExpire; learns the offset from ``Date``.
-
-        ``signed`` and ``offset`` are the timestamp and clock offset the
-        failed attempt was signed with. Comparing with those, not with the
-        clock as it is now, matters when threads race: another thread may
-        have corrected the offset while this attempt's answer was on its way.
-        """
-        if self._clock_offset != offset:
-            # Learnt by another thread after this attempt was signed.
-            return True
-        server = _server_time(headers)
-        if server is None or abs(server - signed) <= _SKEW_TOLERANCE:
-            return False
-        now = self._clock()
-        with self._lock:
-            if abs(now + self._clock_offset - server) <= _SKEW_TOLERANCE:
-                return True  # corrected meanwhile
-            self._clock_offset = server - now
-        if self._log.isEnabledFor(logging.INFO):
-            self._log.info(
-                "local clock is %.0fs off the server's; signing with the server's time",
-                -(server - now),
-            )
-        return True
-
-    # ---------------------------------------------------------------- logging
-
-    @property
-    def logger(self) -> logging.Logger:
-        """This client's own logger, a child of ``tcfunc`` (made on first use).
-
-        Until it exists the client logs to the shared ``tcfunc.client``;
-        making one per client only on demand keeps thousands of clients from
-        leaving thousands of loggers in the logging registry.
-        """
-        own = self._own_logger
-        if own is None:
-            with self._lock:
-                if self._own_logger is None:
-                    name = f"tcfunc.client.{self._service or 'client'}.{next(_LOGGER_IDS)}"
-                    self._own_logger = logging.getLogger(name)
-                    self._log = self._own_logger
-                own = self._own_logger
-        return own
-
-    def _install(self, kind: str, handler: logging.Handler, level: int, fmt: Optional[str]) -> None:
-        handler.setLevel(level)
-        handler.setFormatter(logging.Formatter(fmt or self.FMT))
-        logger = self.logger
-        with self._lock:
-            old = self._handlers.pop(kind, None)
-            if old is not None:
-                logger.removeHandler(old)
-                old.close()
-            self._handlers[kind] = handler
-            logger.addHandler(handler)
-            logger.setLevel(min(h.level for h in self._handlers.values()))
-            # The client's own handlers show its lines; passing them on to
-            # the root's handlers too would print every line twice.
-            logger.propagate = False
-
-    def set_stream_logger(
-        self, stream: Any = None, level: int = logging.DEBUG, log_format: Optional[str] = None
-    ) -> None:
-        """Log this client's lines to ``stream`` (default ``sys.stderr``).
-
-        Calling it again replaces the previous stream handler.
-        """
-        self._install("stream", logging.StreamHandler(stream), level, log_format)
-
-    def set_file_logger(
-        self, file_path: str, level: int = logging.DEBUG, log_format: Optional[str] = None
-    ) -> None:
-        """Log this client's lines to a rotating file (512 MB x 10).
-
-        A directory gets a ``tcfunc.log`` inside it. Calling it again
-        replaces the previous file handler.
-        """
-        import logging.handlers  # only for file logging; keeps import tcfunc light
-
-        path = os.fspath(file_path)
-        if os.path.isdir(path):
-            path = os.path.join(path, "tcfunc.log")
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=512 * 1024 * 1024, backupCount=10, encoding="utf-8"
-        )
-        self._install("file", handler, level, log_format)
-
-    def set_default_logger(self) -> None:
-        """Remove this client's handlers; its lines go to ``tcfunc`` again."""
-        logger = self.logger
-        with self._lock:
-            for handler in list(logger.handlers):
-                logger.removeHandler(handler)
-            for handler in self._handlers.values():
-                handler.close()
-            self._handlers.clear()
-            logger.setLevel(logging.NOTSET)
-            logger.propagate = True
 
     # --------------------------------------------------------------- lifetime
 
     def close(self) -> None:
-        """Release the client's connections (the client stays usable).
+        """Release the client's connections and close its log handlers (it stays usable).
 
         A transport given to the constructor is closed. The default transport
         is shared by every client with the same connection settings; closing
         the last of them closes its pooled connections.
         """
+        self._log_hook.close()
         with self._lock:
             release, self._release = self._release, None
             if release is not None:

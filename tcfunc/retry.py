@@ -45,6 +45,7 @@ __all__ = [
     "NoopRetryer",
     "Retryer",
     "StandardRetryer",
+    "adapt_retryer",
     "is_retryable",
     "is_safe_to_repeat",
 ]
@@ -54,6 +55,9 @@ T = TypeVar("T")
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "Query", "Inquiry")
 # The one 5xx that says the request was not processed.
 _SERVICE_UNAVAILABLE = 503
+# No wait between attempts is longer than a day, whatever backoff_fn says.
+_MAX_DELAY = 86400.0
+_OFFICIAL_RETRY_MODULES = ("tencentcloud.common.retry", "tencentcloud.common.retry_async")
 
 
 class Retryer(Protocol):
@@ -97,6 +101,12 @@ def is_retryable(error: BaseException, *, safe_to_repeat: bool) -> bool:
 @attrs.frozen
 class NoopRetryer:
     """One attempt, no retry."""
+
+    def delay_after(
+        self, attempt: int, error: BaseException, *, safe_to_repeat: bool = False
+    ) -> Optional[float]:
+        """Always None: there is no second attempt."""
+        return None
 
     def send_request(self, fn: Callable[[], T], *, safe_to_repeat: bool = False) -> T:
         """Run ``fn`` once."""
@@ -152,8 +162,39 @@ class StandardRetryer:
             return float(self.backoff_fn(attempt))
         return float(self.rand() * min(self.cap, self.base * (2.0**attempt)))
 
+    def delay_after(
+        self, attempt: int, error: BaseException, *, safe_to_repeat: bool = False
+    ) -> Optional[float]:
+        """Seconds to wait before trying again after attempt ``attempt`` (1-based) failed.
+
+        None means give up and raise ``error``: it is not retryable (see
+        :func:`is_retryable`), or ``attempt`` was the last one. A pure
+        decision: it neither sleeps nor logs, so a sync and an async driver
+        share it. A ``backoff_fn`` answer is kept between 0 and one day.
+        """
+        if attempt >= self.max_attempts or not is_retryable(error, safe_to_repeat=safe_to_repeat):
+            return None
+        delay = self.backoff(attempt - 1)
+        # NaN fails both comparisons and becomes 0; an infinite wait is refused by capping.
+        return min(delay, _MAX_DELAY) if delay > 0.0 else 0.0
+
+    def log_retry(self, attempt: int, delay: float, error: TencentCloudSDKException) -> None:
+        """The one line the ``logger`` gets before attempt ``attempt + 1``."""
+        if self.logger is not None:
+            self.logger.info(
+                "retry %d/%d in %.3fs after %s: %s",
+                attempt + 1,
+                self.max_attempts,
+                delay,
+                error.code,
+                error.message,
+            )
+
     def send_request(self, fn: Callable[[], T], *, safe_to_repeat: bool = False) -> T:
         """Run ``fn`` under this policy and return its first success.
+
+        The official protocol, for code that drives a retryer itself; the
+        clients use :meth:`delay_after` instead.
 
         Args:
             fn: one attempt; it raises ``TencentCloudSDKException`` on failure.
@@ -165,24 +206,43 @@ class StandardRetryer:
             TencentCloudSDKException: the last attempt's error, or the first
                 error that is not retryable. Other exceptions pass through.
         """
-        attempt = 0
+        attempt = 1
         while True:
             try:
                 return fn()
             except TencentCloudSDKException as err:
-                if attempt + 1 >= self.max_attempts or not is_retryable(
-                    err, safe_to_repeat=safe_to_repeat
-                ):
+                delay = self.delay_after(attempt, err, safe_to_repeat=safe_to_repeat)
+                if delay is None:
                     raise
-                delay = max(0.0, self.backoff(attempt))
-                if self.logger is not None:
-                    self.logger.info(
-                        "retry %d/%d in %.3fs after %s: %s",
-                        attempt + 2,
-                        self.max_attempts,
-                        delay,
-                        err.code,
-                        err.message,
-                    )
-                self.sleep(delay)
-                attempt += 1
+                self.log_retry(attempt, delay, err)
+            self.sleep(delay)
+            attempt += 1
+
+
+def adapt_retryer(retryer: Any) -> Any:
+    """The retryer a client uses for ``ClientProfile.retryer``.
+
+    The official SDK's ``StandardRetryer`` (sync or async) catches the
+    official exception class, so it would never see tcfunc's errors and never
+    retry: it is turned into a :class:`StandardRetryer` with the same
+    ``max_attempts``, ``backoff_fn`` and ``logger`` (tcfunc's safety rule
+    then applies on top). The official ``NoopRetryer`` becomes ours. Any
+    other object is returned as it is.
+    """
+    module = type(retryer).__module__
+    if module not in _OFFICIAL_RETRY_MODULES:
+        return retryer
+    name = type(retryer).__name__
+    if name == "NoopRetryer":
+        return NoopRetryer()
+    if name == "StandardRetryer":
+        return StandardRetryer(
+            max_attempts=getattr(retryer, "_max_attempts", 3),
+            backoff_fn=getattr(retryer, "_backoff_fn", None),
+            logger=getattr(retryer, "_logger", None),
+        )
+    raise TencentCloudSDKException(
+        "ClientError",
+        f"ClientProfile.retryer: the official {name} cannot retry tcfunc's errors; "
+        "use tcfunc.StandardRetryer(max_attempts=..., backoff_fn=..., logger=...)",
+    )

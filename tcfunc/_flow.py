@@ -1,0 +1,258 @@
+"""The call, written once: a generator of effects that a sync or an async driver performs.
+
+:func:`call_flow` holds every decision of a call (credential snapshot, region
+breaker, clock skew, signing, hooks and debug lines, parsing, the retry
+policy) and does no I/O: where it needs the outside world it yields an effect
+value and is resumed with the result, or has the effect's
+``TencentCloudSDKException`` thrown in:
+
+- :class:`GetCredential` -> the credential snapshot (``None`` for an unsigned call);
+- :class:`Send` -> the transport's response object (status and headers read);
+- :class:`ReadBody` -> that response's whole body;
+- :class:`Sleep` -> nothing, after waiting.
+
+The sync client performs them with its transport, ``time.sleep`` and the
+provider's ``get_credential()``; the asyncio client with ``await``. Shared
+state (the breaker's counters, the clock offset) lives in small locked
+holders that the flow touches between yields, never across one.
+
+The flow returns the answer's JSON document, or, for a call that accepts an
+event stream and got one, the still-open response.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional, Union
+
+from .credential import Credential
+from .errors import TencentCloudSDKException
+from .hooks import CallInfo
+from .request import RequestOptions, prepare_request
+from .response import (
+    HTTP_STATUS_ERROR,
+    PARSE_JSON_ERROR,
+    is_event_stream,
+    parse_response,
+)
+from .retry import is_safe_to_repeat
+
+if TYPE_CHECKING:
+    from .client import _ClientCore
+
+__all__ = [
+    "EVENT_STREAM_ANSWER",
+    "Call",
+    "GetCredential",
+    "ReadBody",
+    "Send",
+    "Sleep",
+    "attempt_flow",
+    "call_flow",
+]
+
+_SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
+# The code of a call_json/call whose answer is an event stream.
+EVENT_STREAM_ANSWER = "ClientError.EventStreamAnswer"
+
+
+class GetCredential:
+    """Effect: take one credential snapshot of the client's credential source."""
+
+    __slots__ = ("skip_sign",)
+
+    def __init__(self, skip_sign: bool) -> None:
+        self.skip_sign = skip_sign
+
+
+class Send:
+    """Effect: send ``request`` within ``timeout``; with ``stream`` the body is left unread."""
+
+    __slots__ = ("request", "stream", "timeout")
+
+    def __init__(self, request: Any, timeout: float, stream: bool) -> None:
+        self.request = request
+        self.timeout = timeout
+        self.stream = stream
+
+
+class ReadBody:
+    """Effect: read the whole body of ``response`` (a response :class:`Send` returned)."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+
+
+class Sleep:
+    """Effect: wait ``seconds`` before the next attempt."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+Effect = Union[GetCredential, Send, ReadBody, Sleep]
+Flow = Generator[Effect, Any, Any]
+
+
+class Call:
+    """One call's inputs, checked once: what every attempt of it sends."""
+
+    __slots__ = ("action", "headers", "options", "params", "safe", "stream")
+
+    def __init__(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]],
+        headers: Mapping[str, str],
+        options: RequestOptions,
+        stream: bool,
+    ) -> None:
+        self.action = action
+        self.params = params
+        self.headers = headers
+        self.options = options
+        self.stream = stream
+        self.safe = is_safe_to_repeat(action, params)
+
+
+def counts_as_success(error: TencentCloudSDKException) -> bool:
+    """For the breaker: an API answer (RequestId) shows the region works, unless InternalError."""
+    code = error.code or ""
+    if not error.requestId or code in ("ServerNetworkError", HTTP_STATUS_ERROR, PARSE_JSON_ERROR):
+        return False
+    return code != "InternalError" and not code.startswith("InternalError.")
+
+
+def _info(core: _ClientCore, call: Call, attempt: int) -> CallInfo:
+    return CallInfo(core._service, core._apiVersion, call.action, core.region or "", attempt)
+
+
+def call_flow(core: _ClientCore, call: Call, *, retry: bool = True) -> Flow:
+    """The whole call: attempts under the retry policy (``retry=False``: one attempt)."""
+    policy = core._retry if retry else None
+    hooks = core._hooks
+    attempt = 1
+    while True:
+        try:
+            return (yield from attempt_flow(core, call, attempt))
+        except TencentCloudSDKException as err:
+            delay = None
+            if policy is not None:
+                delay = policy.delay_after(attempt, err, safe_to_repeat=call.safe)
+            if delay is None:
+                if hooks.on_error:
+                    hooks.run(hooks.on_error, _info(core, call, attempt), err)
+                raise
+            log_retry = getattr(policy, "log_retry", None)
+            if log_retry is not None:
+                log_retry(attempt, delay, err)
+            if hooks.on_retry:
+                hooks.run(hooks.on_retry, _info(core, call, attempt), delay, err)
+        yield Sleep(delay)
+        attempt += 1
+
+
+def attempt_flow(core: _ClientCore, call: Call, attempt: int) -> Flow:
+    """One attempt, plus one more after a clock correction (see :mod:`tcfunc.skew`)."""
+    breaker = core._breaker
+    hooks = core._hooks
+    log = core._log_hook
+    options = call.options
+    corrected = False
+    while True:
+        source = core.credential
+        # The common case, a plain Credential, needs no effect.
+        credential = (
+            source if type(source) is Credential else (yield GetCredential(options.skip_sign))
+        )
+        generation, host = 0, None
+        if breaker is not None:
+            generation, use_backup = breaker.before_request()
+            if use_backup:
+                host = core._backup_host
+        timestamp, offset = core._skew.timestamp(core._clock())
+        info = _info(core, call, attempt) if hooks.active else None
+        headers = call.headers
+        if hooks.request_headers:
+            assert info is not None
+            extra = hooks.extra_headers(info)
+            if extra:
+                merged = dict(extra)
+                merged.update(headers)  # the caller's own headers win
+                headers = merged
+        prepared = prepare_request(
+            call.action,
+            call.params,
+            service=core._service,
+            version=core._apiVersion,
+            region=core.region,
+            credential=credential if credential is not None else _UNSIGNED,
+            profile=core.profile,
+            timestamp=timestamp,
+            headers=headers,
+            options=options,
+            host=host,
+        )
+        log.before_send(info, prepared)
+        if hooks.before_send:
+            hooks.run(hooks.before_send, info, prepared)
+        started = time.monotonic()
+        try:
+            response = yield Send(prepared, core._timeout, call.stream)
+            status, answer_headers = response.status, response.headers
+            if hooks.after_response:
+                hooks.run(
+                    hooks.after_response, info, status, answer_headers, time.monotonic() - started
+                )
+            if status == 200 and call.stream and is_event_stream(answer_headers):
+                if breaker is not None:
+                    breaker.after_request(generation, True)
+                log.response(200, answer_headers, "<event stream>")
+                return response
+            body = yield ReadBody(response)
+        except TencentCloudSDKException as exc:
+            if breaker is not None:
+                breaker.after_request(generation, False)
+            log.failed(exc)
+            raise
+        log.response(status, answer_headers, body)
+        if status == 200 and is_event_stream(answer_headers):
+            # call_json/call/a model method: the answer streams; say which call reads it.
+            if breaker is not None:
+                breaker.after_request(generation, True)
+            raise TencentCloudSDKException(
+                EVENT_STREAM_ANSWER,
+                f"{call.action} answered with an event stream (text/event-stream); "
+                "read it with call_sse(), or a generated method of a streaming action",
+            )
+        try:
+            document: Dict[str, Any] = parse_response(status, answer_headers, body)
+        except TencentCloudSDKException as exc:
+            if breaker is not None:
+                breaker.after_request(generation, counts_as_success(exc))
+            if exc.code == _SIGNATURE_EXPIRE and not corrected:
+                corrected, learnt = core._skew.learn(
+                    answer_headers, timestamp, offset, core._clock()
+                )
+                if learnt is not None:
+                    core._note_clock(learnt)
+                if corrected:
+                    continue
+            raise
+        if breaker is not None:
+            breaker.after_request(generation, True)
+        return document
+
+
+def single_event(document: Any) -> Dict[str, Any]:
+    """The one event a plain JSON answer is, for ``call_sse`` (its ``data`` is the JSON text)."""
+    return {"data": json.dumps(document, ensure_ascii=False)}
+
+
+# Placeholder for SkipSign calls made without any credential; never sent.
+_UNSIGNED = Credential("SKIP", "SKIP")
