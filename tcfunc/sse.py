@@ -26,13 +26,25 @@ back when the events run out, on an error, or on ``close()``.
 from __future__ import annotations
 
 import codecs
+import collections
 import logging
 import re
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Deque,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+)
 
 from ._logging import EventLine
 
-__all__ = ["EventStream", "EventStreamParser", "iter_events"]
+__all__ = ["AsyncEventStream", "EventStream", "EventStreamParser", "iter_events"]
 
 _EOL = re.compile(r"\r\n|\r|\n")
 
@@ -197,3 +209,84 @@ class EventStream(Iterator[Dict[str, Any]]):
             self.close()
         except Exception:  # noqa: BLE001, S110
             pass
+
+
+class AsyncEventStream:
+    """:class:`EventStream` for the asyncio client: ``async for``, ``async with``, ``aclose()``.
+
+    The connection is released (``close`` awaited once) when the events run
+    out, when reading them raises, or on :meth:`aclose`. Unlike the sync
+    stream it cannot be closed by garbage collection (closing awaits), so a
+    caller that may stop early should use ``async with`` or ``aclose()``.
+
+    Args:
+        chunks: the body's bytes as they arrive, or None for no more bytes.
+        close: releases the connection; awaited at most once.
+        logger: gets one debug line per event (data redacted), when enabled.
+        events: events known before any bytes (a plain JSON answer's one event).
+    """
+
+    __slots__ = ("_chunks", "_close", "_logger", "_parser", "_pending")
+
+    def __init__(
+        self,
+        chunks: Optional[AsyncIterator[bytes]],
+        close: Optional[Callable[[], Awaitable[None]]] = None,
+        logger: Optional[logging.Logger] = None,
+        events: Iterable[Dict[str, Any]] = (),
+    ) -> None:
+        self._chunks = chunks
+        self._close = close
+        self._logger = logger
+        self._parser = EventStreamParser()
+        self._pending: Deque[Dict[str, Any]] = collections.deque(events)
+
+    def __aiter__(self) -> AsyncEventStream:
+        return self
+
+    async def __anext__(self) -> Dict[str, Any]:
+        pending = self._pending
+        try:
+            while not pending:
+                chunks = self._chunks
+                if chunks is None:
+                    raise StopAsyncIteration
+                try:
+                    chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    self._chunks = None
+                    continue
+                pending.extend(self._parser.feed(chunk))
+        except BaseException:
+            # StopAsyncIteration included: the stream ended, give the connection back.
+            await self.aclose()
+            raise
+        event = pending.popleft()
+        logger = self._logger
+        if logger is not None and logger.isEnabledFor(logging.DEBUG):
+            logger.debug("event %s", EventLine(event))
+        return event
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection (idempotent)."""
+        chunks, self._chunks = self._chunks, None
+        close, self._close = self._close, None
+        self._pending.clear()
+        try:
+            closer = getattr(chunks, "aclose", None)
+            if closer is not None:
+                await closer()  # runs a started async generator's cleanup now
+        finally:
+            if close is not None:
+                await close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the stream was closed or read to its end."""
+        return self._chunks is None and self._close is None and not self._pending
+
+    async def __aenter__(self) -> AsyncEventStream:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.aclose()
