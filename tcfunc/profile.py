@@ -300,6 +300,13 @@ class ClientProfile:
         retryer: ``StandardRetryer(...)``, ``NoopRetryer()`` or ``None`` (one attempt).
         unsignedPayload: sign ``UNSIGNED-PAYLOAD`` instead of the body hash (TC3).
         hooks: observers of every call (see :mod:`tcfunc.hooks`), keyword only.
+        sign_action: also sign ``X-TC-Action`` (TC3 ``SignedHeaders``
+            ``content-type;host;x-tc-action``, as the signature documentation's
+            example does), keyword only. Off by default: the official SDK signs
+            ``content-type;host`` only, and the bytes stay identical to its
+            own; on, a captured request cannot be replayed as another action,
+            which a server checking with ``verify_request(strict=True)`` or
+            ``ApiEmulator(strict_signing=True)`` requires.
     """
 
     signMethod: str = attrs.field(
@@ -326,6 +333,15 @@ class ClientProfile:
     unsignedPayload: bool = False
     hooks: Tuple[Any, ...] = attrs.field(
         default=(), kw_only=True, converter=_hooks_tuple, validator=_check_hooks
+    )
+    sign_action: bool = attrs.field(
+        default=False,
+        kw_only=True,
+        validator=lambda _i, _a, v: (
+            None
+            if isinstance(v, bool)
+            else fail("ClientError", "ClientProfile.sign_action must be True or False")
+        ),
     )
 
     def __attrs_post_init__(self) -> None:

@@ -61,6 +61,7 @@ SDK_REQUEST_CLIENT = f"tcfunc/{__version__}"
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _SIGNED_HEADERS = "content-type;host"
+_SIGNED_WITH_ACTION = "content-type;host;x-tc-action"
 _ACTION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$|^$")
@@ -615,17 +616,28 @@ def _build_tc3(
     else:
         date = _utc_date(timestamp)
         payload_hash = signing.sha256_hex(b"UNSIGNED-PAYLOAD" if unsigned else body)
-        # The official SDK signs exactly these two headers, with their values
-        # as sent; building the block inline skips the generic sort (hot path).
-        header_block = f"content-type:{content_type}\nhost:{endpoint}\n"
+        signed_headers = _SIGNED_HEADERS
+        if profile.sign_action:
+            # The signature documentation's form: the action signed too (so a
+            # captured request cannot be replayed as another action), every
+            # value lower-cased as its example shows.
+            signed_headers = _SIGNED_WITH_ACTION
+            header_block = (
+                f"content-type:{content_type.lower()}\nhost:{endpoint.lower()}\n"
+                f"x-tc-action:{action.lower()}\n"
+            )
+        else:
+            # The official SDK signs exactly these two headers, with their values
+            # as sent; building the block inline skips the generic sort (hot path).
+            header_block = f"content-type:{content_type}\nhost:{endpoint}\n"
         canonical = signing.canonical_request(
-            method, "/", query, header_block, _SIGNED_HEADERS, payload_hash
+            method, "/", query, header_block, signed_headers, payload_hash
         )
         scope = signing.credential_scope(date, service)
         to_sign = signing.string_to_sign(timestamp, scope, canonical)
         signature = signing.sign_tc3(cred.secret_key, date, service, to_sign)
         computed["Authorization"] = signing.authorization_header(
-            cred.secret_id, scope, _SIGNED_HEADERS, signature
+            cred.secret_id, scope, signed_headers, signature
         )
 
     send_host = endpoint

@@ -56,6 +56,9 @@ _V1_COMMON = frozenset(
     )
 )
 _MAX_DEPTH = 32
+# Headers the signature or the routing reads; each may appear once (and any X-TC-*).
+_SINGLE_HEADERS = frozenset(("authorization", "host", "content-type", "content-length"))
+_STRICT_SIGNED = ("content-type", "host", "x-tc-action")
 _ROOT_DOMAIN_SUFFIX = ".tencentcloudapi.com"
 
 
@@ -89,7 +92,8 @@ def _err(code: str, message: str) -> TencentCloudSDKException:
 
 def _lower_headers(headers: Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]) -> Dict[str, str]:
     # Anything with items() (dict, http.client.HTTPMessage, urllib3's
-    # HTTPHeaderDict) or an iterable of pairs.
+    # HTTPHeaderDict) or an iterable of pairs. HTTPMessage.items() lists a
+    # repeated header as often as it came, so repeats are seen here.
     items = headers.items() if hasattr(headers, "items") else headers
     out: Dict[str, str] = {}
     for name, value in items:
@@ -99,7 +103,12 @@ def _lower_headers(headers: Union[Mapping[str, Any], Iterable[Tuple[str, Any]]])
             value = value.decode("latin-1")
         if not isinstance(name, str) or not isinstance(value, str):
             raise _err("InvalidParameter", "header names and values must be text")
-        out[name.lower()] = value
+        lower = name.lower()
+        if lower in out and (lower in _SINGLE_HEADERS or lower.startswith("x-tc-")):
+            # Which copy would count? A proxy may read the first, we the
+            # last: an unsigned X-TC-Action could ride along a signed one.
+            raise _err("InvalidParameter", f"the header {name[:64]} is repeated")
+        out[lower] = value
     return out
 
 
@@ -281,8 +290,13 @@ def verify_request(
     lookup_secret: SecretLookup,
     now: Optional[float] = None,
     max_skew: float = 300,
+    strict: bool = False,
 ) -> VerifiedRequest:
     """Check a request's TC3 or v1 signature, timestamp and token.
+
+    A repeated ``Authorization``, ``Host``, ``Content-Type`` or ``X-TC-*``
+    header is always refused (pass the headers as a list of pairs, or an
+    ``HTTPMessage``, for repeats to be seen).
 
     Args:
         method: ``"GET"`` or ``"POST"``.
@@ -292,6 +306,14 @@ def verify_request(
         lookup_secret: see :data:`SecretLookup`.
         now: server time in Unix seconds; the clock when None.
         max_skew: seconds a timestamp may differ from ``now``.
+        strict: refuse what the protocol lets an attacker change without
+            breaking the signature. TC3: ``x-tc-action`` must be among the
+            signed headers (the official SDKs sign only ``content-type;host``,
+            so a captured request verifies when replayed as another action:
+            their requests fail in strict mode; tcfunc's pass with
+            ``ClientProfile(sign_action=True)``). v1: no parameter name may
+            hold ``_`` (v1 signs ``A_B`` as ``A.B``, so one can be renamed to
+            the other under the same signature).
 
     Returns:
         A frozen :class:`VerifiedRequest`.
@@ -303,7 +325,7 @@ def verify_request(
             ``MissingParameter`` or ``InvalidParameter``; nothing else.
     """
     try:
-        return _verify(method, url, headers, body, lookup_secret, now, max_skew)
+        return _verify(method, url, headers, body, lookup_secret, now, max_skew, strict)
     except TencentCloudSDKException:
         raise
     except Exception as exc:
@@ -353,6 +375,7 @@ def _parse(
             body=body,
         )
     flat = _v1_pairs(method, query, hdrs, body)
+    _check_v1_names(flat, strict=False)
     values = dict(flat)
     return VerifiedRequest(
         secret_id=None,
@@ -366,6 +389,24 @@ def _parse(
         content_type=hdrs.get("content-type", ""),
         body=body,
     )
+
+
+def _check_v1_names(pairs: List[Tuple[str, str]], *, strict: bool) -> None:
+    # v1 signs "_" as "."; a repeated name, or two names that meet once
+    # renamed, would let an unsigned value ride along with a signed one (the
+    # rule tcfunc.request applies before signing).
+    if len({name.replace("_", ".") for name, _ in pairs}) != len(pairs):
+        raise _err(
+            "InvalidParameter", "a parameter name is repeated once '_' is read as '.' (v1 signing)"
+        )
+    if strict:
+        for name, _ in pairs:
+            if "_" in name:
+                raise _err(
+                    "InvalidParameter",
+                    f"the parameter name {name[:64]!r} holds '_', which v1 signs as '.': "
+                    "a renamed copy would verify too (strict mode; sign with TC3)",
+                )
 
 
 def _v1_pairs(method: str, query: str, hdrs: Dict[str, str], body: bytes) -> List[Tuple[str, str]]:
@@ -387,6 +428,7 @@ def _verify(
     lookup_secret: SecretLookup,
     now: Optional[float],
     max_skew: float,
+    strict: bool = False,
 ) -> VerifiedRequest:
     if not isinstance(method, str) or method.upper() not in ("GET", "POST"):
         raise _err("InvalidParameter", "the HTTP method must be GET or POST")
@@ -403,9 +445,9 @@ def _verify(
         if auth.strip() == "SKIP":
             raise _err("AuthFailure.InvalidAuthorization", "the request is not signed")
         if auth.startswith(signing.TC3_ALGORITHM):
-            return _verify_tc3(method, url, hdrs, body, auth, lookup_secret, now, max_skew)
+            return _verify_tc3(method, url, hdrs, body, auth, lookup_secret, now, max_skew, strict)
         raise _err("AuthFailure.InvalidAuthorization", "the Authorization header is malformed")
-    return _verify_v1(method, url, hdrs, body, lookup_secret, now, max_skew)
+    return _verify_v1(method, url, hdrs, body, lookup_secret, now, max_skew, strict)
 
 
 def _verify_tc3(
@@ -417,6 +459,7 @@ def _verify_tc3(
     lookup_secret: SecretLookup,
     now: float,
     max_skew: float,
+    strict: bool,
 ) -> VerifiedRequest:
     match = _TC3_AUTH.match(auth)
     if match is None:
@@ -425,6 +468,12 @@ def _verify_tc3(
     if "content-type" not in signed_names or "host" not in signed_names:
         raise _err(
             "AuthFailure.InvalidAuthorization", "SignedHeaders must include content-type and host"
+        )
+    if strict and "x-tc-action" not in signed_names:
+        raise _err(
+            "AuthFailure.InvalidAuthorization",
+            "SignedHeaders must include x-tc-action (strict mode; tcfunc clients sign it "
+            "with ClientProfile(sign_action=True))",
         )
     missing = [name for name in signed_names if name not in hdrs]
     if missing:
@@ -489,14 +538,12 @@ def _verify_v1(
     lookup_secret: SecretLookup,
     now: float,
     max_skew: float,
+    strict: bool,
 ) -> VerifiedRequest:
     path, query = _split_url(url)
     pairs = _v1_pairs(method, query, hdrs, body)
     values = dict(pairs)
-    # v1 signs "_" as "."; a repeated name, or two names that meet once
-    # renamed, would let an unsigned value ride along with a signed one.
-    if len({name.replace("_", ".") for name, _ in pairs}) != len(pairs):
-        raise _err("InvalidParameter", "a parameter name is repeated")
+    _check_v1_names(pairs, strict=strict)
     if "Signature" not in values:
         raise _err("AuthFailure.InvalidAuthorization", "the request carries no signature")
     signature = values["Signature"]

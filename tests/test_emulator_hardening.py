@@ -7,10 +7,12 @@ import json
 import socket
 import time
 import tracemalloc
-from typing import Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
+from tcfunc import ClientProfile, Credential, HttpProfile, prepare_request
+from tcfunc.client import CommonClient
 from tcfunc.testing import ApiEmulator
 
 SECRET_ID = "AKIDhardening"
@@ -124,3 +126,93 @@ def test_a_burst_of_connects_is_accepted_while_the_accept_loop_is_busy(emu: ApiE
                 sock.close()
     assert len(sockets) == 60
     assert elapsed < 2.0
+
+
+def _signed_wire(emu: ApiEmulator, action: str, *, sign_action: bool = False) -> bytes:
+    """A TC3 request for ``action`` as bytes on the wire, headers in prepare_request's order."""
+    profile = ClientProfile(
+        httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint), sign_action=sign_action
+    )
+    prepared = prepare_request(
+        action,
+        {},
+        service="cvm",
+        version="2017-03-12",
+        region="ap-guangzhou",
+        credential=Credential(SECRET_ID, SECRET_KEY),
+        profile=profile,
+    )
+    head = "".join(f"{k}: {v}\r\n" for k, v in prepared.headers.items())
+    return (
+        f"POST / HTTP/1.1\r\n{head}Content-Length: {len(prepared.body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode() + prepared.body
+
+
+def _code_of(answer: bytes) -> Optional[str]:
+    body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    code: Optional[str] = body["Response"].get("Error", {}).get("Code")
+    return code
+
+
+def test_a_duplicated_action_header_is_refused_over_http(emu: ApiEmulator) -> None:
+    """The emulator's HTTP layer hands repeated headers to verification, which refuses a
+    second X-TC-Action: the handler of the smuggled action never runs."""
+    ran: List[str] = []
+
+    def terminate(_params: Dict[str, Any]) -> Dict[str, Any]:
+        ran.append("terminate")
+        return {}
+
+    emu.register("cvm", "TerminateInstances", terminate)
+    wire = _signed_wire(emu, "DescribeZones").replace(
+        b"Connection: close\r\n", b"Connection: close\r\nX-TC-Action: TerminateInstances\r\n"
+    )
+    assert _code_of(_raw_exchange(emu, wire)) == "InvalidParameter"
+    assert ran == []
+
+
+def test_strict_emulator_needs_the_action_signed() -> None:
+    """ApiEmulator(strict_signing=True) refuses a request signed the official way
+    (content-type;host) and serves one signed with ClientProfile(sign_action=True)."""
+    with ApiEmulator({SECRET_ID: SECRET_KEY}, strict_signing=True) as strict:
+        strict.register("cvm", "DescribeZones", lambda _p: {"TotalCount": 0})
+        assert _code_of(_raw_exchange(strict, _signed_wire(strict, "DescribeZones"))) == (
+            "AuthFailure.InvalidAuthorization"
+        )
+        wire = _signed_wire(strict, "DescribeZones", sign_action=True)
+        assert _code_of(_raw_exchange(strict, wire)) is None
+        replayed = wire.replace(b"X-TC-Action: DescribeZones", b"X-TC-Action: RunInstances")
+        assert _code_of(_raw_exchange(strict, replayed)) == "AuthFailure.SignatureFailure"
+
+
+def test_strict_emulator_serves_a_sign_action_client() -> None:
+    """A CommonClient with sign_action=True works end to end against a strict emulator."""
+    with ApiEmulator({SECRET_ID: SECRET_KEY}, strict_signing=True) as strict:
+        strict.register("cvm", "DescribeZones", lambda _p: {"TotalCount": 3})
+        profile = ClientProfile(
+            httpProfile=HttpProfile(protocol="http", endpoint=strict.endpoint), sign_action=True
+        )
+        client = CommonClient(
+            "cvm", "2017-03-12", Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou", profile
+        )
+        assert client.call_json("DescribeZones", {})["Response"]["TotalCount"] == 3
+
+
+def test_unsigned_v1_names_colliding_once_renamed_are_refused(emu: ApiEmulator) -> None:
+    """An unsigned v1 request with A_B next to A.B is refused before its handler runs."""
+    seen: List[Dict[str, Any]] = []
+
+    def probe(params: Dict[str, Any]) -> Dict[str, Any]:
+        seen.append(params)
+        return {}
+
+    emu.register("sts", "Probe", probe, allow_unsigned=True)
+    body = b"Action=Probe&Version=2018-08-13&Zone_Name=a&Zone.Name=b"
+    wire = (
+        "POST / HTTP/1.1\r\nHost: sts.tencentcloudapi.com\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+    assert _code_of(_raw_exchange(emu, wire)) is not None
+    assert seen == []

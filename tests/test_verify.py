@@ -400,3 +400,163 @@ def test_mixed_case_host_verifies_as_sent_and_lowercased() -> None:
         now=1_700_000_000,
     )
     assert verified.action == "DescribeZones"
+
+
+# --- strict mode: what the protocol lets a tamperer change (issue 10, finding 16 and 17) ---
+
+_STRICT_CRED = tcfunc.Credential("AKIDstrict", "strict-key")
+_NOW = 1_700_000_000
+
+
+def _prepared(
+    action: str = "DescribeInstances", *, sign_action: bool = False, **profile_kw: Any
+) -> tcfunc.PreparedRequest:
+    profile = tcfunc.ClientProfile(sign_action=sign_action, **profile_kw)
+    return tcfunc.prepare_request(
+        action,
+        {"Limit": 1},
+        service="cvm",
+        version="2017-03-12",
+        region="ap-guangzhou",
+        credential=_STRICT_CRED,
+        profile=profile,
+        timestamp=_NOW,
+    )
+
+
+def _check(prepared: tcfunc.PreparedRequest, headers: Any = None, **kw: Any) -> Any:
+    return tcfunc.verify_request(
+        prepared.method,
+        prepared.url,
+        _wire_headers(prepared) if headers is None else headers,
+        prepared.body,
+        lookup_secret=_lookup_for(_STRICT_CRED),
+        now=_NOW,
+        **kw,
+    )
+
+
+def _replayed_as(prepared: tcfunc.PreparedRequest, action: str) -> Dict[str, str]:
+    headers = _wire_headers(prepared)
+    headers["X-TC-Action"] = action
+    return headers
+
+
+def test_default_signing_stays_the_official_sdks_two_headers() -> None:
+    """Without sign_action the client signs content-type;host, exactly as the official SDK."""
+    assert "SignedHeaders=content-type;host," in _prepared().headers["Authorization"]
+
+
+def test_a_replayed_action_verifies_unless_strict() -> None:
+    """The official signing leaves X-TC-Action unsigned: a DescribeInstances replayed as
+    TerminateInstances verifies by default, and strict mode refuses it."""
+    prepared = _prepared()
+    tampered = _replayed_as(prepared, "TerminateInstances")
+    assert _check(prepared, tampered).action == "TerminateInstances"
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _check(prepared, tampered, strict=True)
+    assert _code(excinfo) == "AuthFailure.InvalidAuthorization"
+    assert "x-tc-action" in str(excinfo.value.message)
+
+
+def test_sign_action_requests_pass_strict_mode_and_resist_a_replay() -> None:
+    """With ClientProfile(sign_action=True) the action is signed: strict verification
+    accepts the request and a changed X-TC-Action breaks the signature."""
+    prepared = _prepared(sign_action=True)
+    assert "SignedHeaders=content-type;host;x-tc-action," in prepared.headers["Authorization"]
+    assert _check(prepared, strict=True).action == "DescribeInstances"
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _check(prepared, _replayed_as(prepared, "TerminateInstances"), strict=True)
+    assert _code(excinfo) == "AuthFailure.SignatureFailure"
+
+
+def test_sign_action_is_validated() -> None:
+    """sign_action must be a bool, refused at construction with ClientError."""
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        tcfunc.ClientProfile(sign_action="yes")  # type: ignore[arg-type]
+    assert _code(excinfo) == "ClientError"
+
+
+@SETTINGS
+@given(requests())
+def test_strict_mode_accepts_every_generated_sign_action_request(case: Dict[str, Any]) -> None:
+    """Whatever a sign_action profile signs with TC3 (any host spelling, method, body),
+    strict verification accepts."""
+    import attrs
+
+    profile = case["profile"]
+    if profile.signMethod != "TC3-HMAC-SHA256" or case.get("options"):
+        return
+    case = dict(case, profile=attrs.evolve(profile, sign_action=True))
+    prepared = tcfunc.prepare_request(**case)
+    if "Authorization" not in prepared.headers or prepared.headers["Authorization"] == "SKIP":
+        return
+    verified = _verify(
+        prepared,
+        case,
+        lookup_secret=_lookup_for(case["credential"], with_token=True),
+        strict=True,
+    )
+    assert verified.action == case["action"]
+
+
+@pytest.mark.parametrize("name", ["X-TC-Action", "x-tc-region", "Authorization", "Host"])
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_repeated_header_is_refused(name: str, strict: bool) -> None:
+    """Two copies of a header the signature or routing reads are refused in any mode:
+    a proxy reading the first and the verifier the last would disagree on the request."""
+    prepared = _prepared(sign_action=True)
+    pairs = list(_wire_headers(prepared).items())
+    value = next(v for k, v in pairs if k.lower() == name.lower())
+    pairs.append((name, value if name != "X-TC-Action" else "TerminateInstances"))
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _check(prepared, pairs, strict=strict)
+    assert _code(excinfo) == "InvalidParameter"
+    assert "repeated" in str(excinfo.value.message)
+    with pytest.raises(TencentCloudSDKException):
+        tcfunc.parse_request(prepared.method, prepared.url, pairs, prepared.body)
+
+
+def _v1(params: Dict[str, Any]) -> tcfunc.PreparedRequest:
+    profile = tcfunc.ClientProfile(signMethod="HmacSHA256")
+    return tcfunc.prepare_request(
+        "DescribeInstances",
+        params,
+        service="cvm",
+        version="2017-03-12",
+        region="ap-guangzhou",
+        credential=_STRICT_CRED,
+        profile=profile,
+        timestamp=_NOW,
+        nonce=7,
+    )
+
+
+def test_a_v1_rename_verifies_unless_strict() -> None:
+    """v1 signs '_' as '.', so A_B renamed A.B keeps the signature but changes the params;
+    strict mode refuses names holding '_'."""
+    prepared = _v1({"Zone_Name": "z"})
+    renamed = tcfunc.PreparedRequest(
+        prepared.method,
+        prepared.url,
+        prepared.headers,
+        prepared.body.replace(b"Zone_Name=", b"Zone.Name="),
+    )
+    assert _check(prepared).params == {"Zone_Name": "z"}
+    assert _check(renamed).params == {"Zone": {"Name": "z"}}
+    # In strict mode only the dotted spelling is read: one signature, one meaning.
+    assert _check(renamed, strict=True).params == {"Zone": {"Name": "z"}}
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _check(prepared, strict=True)
+    assert _code(excinfo) == "InvalidParameter"
+    assert "Zone_Name" in str(excinfo.value.message)
+
+
+def test_v1_names_that_collide_once_renamed_are_refused_unsigned_too() -> None:
+    """parse_request (the emulator's path for unsigned requests) refuses A_B next to A.B,
+    as verify_request and the client do."""
+    body = b"Action=DescribeZones&Version=2017-03-12&Zone_Name=a&Zone.Name=b"
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Host": "cvm.example"}
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        tcfunc.parse_request("POST", "/", headers, body)
+    assert _code(excinfo) == "InvalidParameter"

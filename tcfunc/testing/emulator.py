@@ -227,6 +227,10 @@ class ApiEmulator:
             ``Date`` header, so a test can move time without sleeping.
         max_recorded: how many requests :attr:`requests` keeps (the newest;
             bodies can be 10 MB each); None keeps every one.
+        strict_signing: verify with ``verify_request(strict=True)``: TC3
+            requests must sign ``x-tc-action`` (tcfunc clients do with
+            ``ClientProfile(sign_action=True)``; the official SDKs do not, so
+            their requests are refused) and v1 names may not hold ``_``.
 
     Thread-safe: configure it from any thread while it serves.
     """
@@ -241,6 +245,7 @@ class ApiEmulator:
         spec_dir: Optional[Union[str, os.PathLike[str]]] = None,
         clock: Callable[[], float] = time.time,
         max_recorded: Optional[int] = _DEFAULT_MAX_RECORDED,
+        strict_signing: bool = False,
     ) -> None:
         if not isinstance(host, str) or not host:
             raise _client_error("host must be a non-empty string")
@@ -258,6 +263,9 @@ class ApiEmulator:
             isinstance(max_recorded, bool) or not isinstance(max_recorded, int) or max_recorded < 0
         ):
             raise _client_error("max_recorded must be None or a non-negative integer")
+        if not isinstance(strict_signing, bool):
+            raise _client_error("strict_signing must be True or False")
+        self._strict_signing = strict_signing
         self._host = host
         self._port = port
         self._max_skew = float(max_skew)
@@ -593,6 +601,7 @@ class ApiEmulator:
                 lookup_secret=self._lookup,
                 now=self._clock(),
                 max_skew=self._max_skew,
+                strict=self._strict_signing,
             )
         except TencentCloudSDKException as exc:
             if exc.code != "AuthFailure.InvalidAuthorization" or not _looks_unsigned(headers):
@@ -1271,6 +1280,11 @@ def build_parser(prog: str = "python -m tcfunc.testing") -> argparse.ArgumentPar
     )
     parser.add_argument("--sts", action="store_true", help="serve STS AssumeRole*")
     parser.add_argument(
+        "--strict-signing",
+        action="store_true",
+        help="refuse TC3 requests that do not sign x-tc-action (the official SDKs do not)",
+    )
+    parser.add_argument(
         "--max-skew", type=float, default=300, help="allowed timestamp skew, seconds (300)"
     )
     parser.add_argument(
@@ -1294,6 +1308,7 @@ def _make_emulator(
         max_skew=args.max_skew,
         spec_dir=spec_dir,
         max_recorded=args.max_recorded,
+        strict_signing=args.strict_signing,
     )
     if args.sts:
         emulator.enable_sts()
