@@ -19,9 +19,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List
 
+    from ._credential import Credential
     from .client import AbstractClient, CommonClient
     from .credential import (
-        Credential,
         CVMRoleCredential,
         DefaultCredentialProvider,
         DefaultTkeOIDCRoleArnProvider,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # public name -> the module that defines it
 _LAZY: Dict[str, str] = {
     "TencentCloudSDKException": "errors",
-    "Credential": "credential",
+    "Credential": "_credential",
     "HttpProfile": "profile",
     "ClientProfile": "profile",
     "RegionBreakerProfile": "profile",

@@ -33,7 +33,7 @@ import attrs
 from . import signing
 from ._validate import CONTROL_CHARS, check_host, fail
 from ._version import __version__
-from .credential import Credential, CredentialProvider
+from ._credential import Credential, CredentialProvider
 from .errors import TencentCloudSDKException
 from .profile import ClientProfile
 

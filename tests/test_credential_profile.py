@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tcfunc import TencentCloudSDKException
-from tcfunc import credential as credential_module
+from tcfunc._providers import file as credential_module
 from tcfunc.credential import ProfileCredential
 from tests.test_credential_support import clean_environment
 

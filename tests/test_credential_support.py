@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import pytest
 
-from tcfunc import credential as credential_module
+from tcfunc._providers import file as credential_file_module
 
 VARIABLES = (
     "TENCENTCLOUD_SECRET_ID",
@@ -49,8 +49,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    # The constant is read where ProfileCredential lives (re-exported by tcfunc.credential).
     monkeypatch.setattr(
-        credential_module, "SYSTEM_CREDENTIALS_FILE", str(tmp_path / "etc-credentials")
+        credential_file_module, "SYSTEM_CREDENTIALS_FILE", str(tmp_path / "etc-credentials")
     )
     monkeypatch.setenv(
         "TENCENTCLOUD_METADATA_ENDPOINT", f"http://127.0.0.1:{closed_port()}/latest/meta-data/"
