@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any, Dict, List
 
     from ._credential import Credential
+    from .aio import AsyncAbstractClient, AsyncCommonClient
     from .client import AbstractClient, CommonClient
     from .credential import (
         CVMRoleCredential,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         STSAssumeRoleCredential,
     )
     from .errors import TencentCloudSDKException
+    from .hooks import CallInfo
     from .profile import ClientProfile, HttpProfile, RegionBreakerProfile
     from .request import PreparedRequest, RequestOptions, prepare_request
     from .response import parse_response
@@ -48,6 +50,9 @@ _LAZY: Dict[str, str] = {
     "NoopRetryer": "retry",
     "AbstractClient": "client",
     "CommonClient": "client",
+    "AsyncAbstractClient": "aio",
+    "AsyncCommonClient": "aio",
+    "CallInfo": "hooks",
     "EnvironmentVariableCredential": "credential",
     "ProfileCredential": "credential",
     "CVMRoleCredential": "credential",
@@ -78,6 +83,9 @@ __all__ = [
     # clients
     "AbstractClient",
     "CommonClient",
+    "AsyncAbstractClient",
+    "AsyncCommonClient",
+    "CallInfo",
     # credential providers
     "EnvironmentVariableCredential",
     "ProfileCredential",
