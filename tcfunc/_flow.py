@@ -26,7 +26,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional, Union
 
-from .credential import Credential
+from ._credential import Credential
 from .errors import TencentCloudSDKException
 from .hooks import CallInfo
 from .request import RequestOptions, prepare_request
@@ -138,26 +138,30 @@ def call_flow(core: _ClientCore, call: Call, *, retry: bool = True) -> Flow:
     hooks = core._hooks
     attempt = 1
     while True:
+        # One value per attempt, so a hook can key its own state (a span) on it.
+        info = _info(core, call, attempt) if hooks.active else None
         try:
-            return (yield from attempt_flow(core, call, attempt))
+            return (yield from attempt_flow(core, call, attempt, info))
         except TencentCloudSDKException as err:
             delay = None
             if policy is not None:
                 delay = policy.delay_after(attempt, err, safe_to_repeat=call.safe)
             if delay is None:
                 if hooks.on_error:
-                    hooks.run(hooks.on_error, _info(core, call, attempt), err)
+                    hooks.run(hooks.on_error, info, err)
                 raise
             log_retry = getattr(policy, "log_retry", None)
             if log_retry is not None:
                 log_retry(attempt, delay, err)
             if hooks.on_retry:
-                hooks.run(hooks.on_retry, _info(core, call, attempt), delay, err)
+                hooks.run(hooks.on_retry, info, delay, err)
         yield Sleep(delay)
         attempt += 1
 
 
-def attempt_flow(core: _ClientCore, call: Call, attempt: int) -> Flow:
+def attempt_flow(
+    core: _ClientCore, call: Call, attempt: int, info: Optional[CallInfo] = None
+) -> Flow:
     """One attempt, plus one more after a clock correction (see :mod:`tcfunc.skew`)."""
     breaker = core._breaker
     hooks = core._hooks
@@ -176,7 +180,6 @@ def attempt_flow(core: _ClientCore, call: Call, attempt: int) -> Flow:
             if use_backup:
                 host = core._backup_host
         timestamp, offset = core._skew.timestamp(core._clock())
-        info = _info(core, call, attempt) if hooks.active else None
         headers = call.headers
         if hooks.request_headers:
             assert info is not None

@@ -39,7 +39,7 @@ from typing import (
 
 import attrs
 
-from ._credential import snapshot_async
+from ._credential import Credential, CredentialProvider, snapshot_async
 from ._flow import Call, GetCredential, ReadBody, Send, call_flow, single_event
 from ._validate import fail
 from .client import (
@@ -49,7 +49,6 @@ from .client import (
     _ClientCore,
     _warn_if_deprecated,
 )
-from .credential import Credential, CredentialProvider
 from .errors import TencentCloudSDKException
 from .profile import ClientProfile
 from .request import RequestOptions

@@ -64,6 +64,7 @@ from typing import (
 
 import attrs
 
+from ._credential import Credential, CredentialProvider, snapshot
 from ._flow import (
     Call,
     GetCredential,
@@ -74,7 +75,6 @@ from ._flow import (
 )
 from ._validate import fail
 from .breaker import RegionBreaker
-from .credential import Credential, CredentialProvider
 from .errors import TencentCloudSDKException
 from .hooks import DEFAULT_FORMAT, Hooks, LogHook
 from .profile import ClientProfile, HttpProfile, redact_url
@@ -141,37 +141,6 @@ def _with_trace_id(headers: Optional[Mapping[str, str]]) -> Mapping[str, str]:
     out = dict(headers)
     out[_TRACE_HEADER] = _uuid4()
     return out
-
-
-def _snapshot(source: Any, skip_sign: bool) -> Optional[Credential]:
-    """One credential snapshot of ``source``; None for an unsigned call without one.
-
-    A provider's own exception may quote what it read (a file line, an
-    answer): only its type is kept, and it is not chained.
-    """
-    if isinstance(source, Credential):
-        return source
-    if source is None:
-        if skip_sign:
-            return None
-        fail("InvalidCredential", "the client has no credential")
-    get = getattr(source, "get_credential", None)
-    if get is None:
-        fail("ClientError", "credential must be a Credential or a provider with get_credential()")
-    failure: Optional[TencentCloudSDKException] = None
-    try:
-        snapshot = get()
-    except TencentCloudSDKException:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any provider failure becomes one code
-        failure = TencentCloudSDKException(
-            "InvalidCredential", f"the credential provider failed: {type(exc).__name__}"
-        )
-    if failure is not None:
-        raise failure  # outside the except block: the provider's exception is not chained
-    if not isinstance(snapshot, Credential):
-        fail("InvalidCredential", "the credential provider returned no credential")
-    return snapshot
 
 
 class _SharedTransport:
@@ -539,7 +508,7 @@ class AbstractClient(_ClientCore):
         result = self._run(self._new_call(action, params, headers, options, sse is not False))
         if sse is True or not isinstance(result, dict):
             return self._stream_of(result)
-        _warn_if_deprecated(result, 3)
+        _warn_if_deprecated(result, 4)
         return response_type.from_api(result["Response"])
 
     # ------------------------------------------------------------ the driver
@@ -570,7 +539,7 @@ class AbstractClient(_ClientCore):
                 elif kind is ReadBody:
                     value = effect.response.read()
                 elif kind is GetCredential:
-                    value = _snapshot(self.credential, effect.skip_sign)
+                    value = snapshot(self.credential, skip_sign=effect.skip_sign)
                 else:  # Sleep
                     self._sleep(effect.seconds)
             except TencentCloudSDKException as exc:
