@@ -22,6 +22,33 @@ values of secret-looking fields (:func:`is_secret_name`: ``SecretKey``,
 masked, in :attr:`Model.extra` and headers too. Field types may be written
 ``Optional[X]`` or, on Python 3.10+, ``X | None``. The module imports only
 ``attrs`` and the standard library.
+
+How strict, a decision:
+
+- **Building a model is strict** where the model says so: generated models
+  check each member's type in ``__attrs_post_init__`` (with :func:`check`,
+  :func:`check_list` and their ``required`` forms), so
+  ``DescribeInstancesRequest(Limit="10")`` or ``Filter(Values="a")`` raises a
+  ``ClientError`` naming the model and member before anything is sent.
+  Hand-written models may call the same helpers.
+- **Reading an answer is lenient**: :meth:`Model.from_api` of a response
+  model builds the values without running ``__init__`` (so without those
+  checks, converters or validators), keeps members it does not know in
+  :attr:`Model.extra`, and keeps a scalar of an unexpected type as sent; only
+  a shape that cannot be a model (a string where an object or a list is
+  declared) or a missing required member raises. An answer never breaks on a
+  new member or on a number sent as a string.
+- Reading a **request** model (a :class:`RequestModel`: ``from_api``,
+  ``from_json_string``) goes through ``__init__``, with every check; unknown
+  members go to :attr:`Model.extra` and are sent.
+
+Models are immutable. Setting or deleting a member raises a ``ClientError``
+that says to pass it to the constructor or to use ``attrs.evolve``; and the
+official SDK's in-place ``req.from_json_string(s)`` raises too (it would
+otherwise do nothing, silently): write ``req = Req.from_json_string(s)``.
+That message needs models built with ``slots=True`` (``attrs.frozen``'s
+default); a model built with ``slots=False`` raises attrs' own
+``FrozenInstanceError``.
 """
 
 from __future__ import annotations
@@ -32,15 +59,19 @@ import types
 import typing
 from typing import (
     Any,
+    Callable,
     ClassVar,
     Dict,
     List,
     Mapping,
+    NoReturn,
     Optional,
     Tuple,
     Type,
     TypeVar,
     Union,
+    cast,
+    overload,
 )
 
 import attrs
@@ -48,7 +79,16 @@ import attrs
 from ._secrets import is_secret_name
 from .errors import TencentCloudSDKException
 
-__all__ = ["Model", "is_secret_name"]
+__all__ = [
+    "Model",
+    "RequestModel",
+    "check",
+    "check_list",
+    "check_request",
+    "check_required",
+    "check_required_list",
+    "is_secret_name",
+]
 
 M = TypeVar("M", bound="Model")
 
@@ -91,7 +131,7 @@ def _kind_of(tp: Any) -> _Kind:
     return (_ANY,)
 
 
-def _decode(kind: _Kind, value: Any, where: str) -> Any:
+def _decode(kind: _Kind, value: Any, where: str, strict: bool) -> Any:
     if value is None:
         return None
     tag = kind[0]
@@ -100,13 +140,13 @@ def _decode(kind: _Kind, value: Any, where: str) -> Any:
             raise TencentCloudSDKException(
                 "ClientError", f"{where}: expected a JSON object, got {type(value).__name__}"
             )
-        return kind[1]._from_api(value, where)
+        return kind[1]._from_api(value, where, strict)
     if tag == _LIST:
         if not isinstance(value, list):
             raise TencentCloudSDKException(
                 "ClientError", f"{where}: expected a JSON array, got {type(value).__name__}"
             )
-        return [_decode(kind[1], item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [_decode(kind[1], item, f"{where}[{i}]", strict) for i, item in enumerate(value)]
     if tag == _FLOAT and isinstance(value, int) and not isinstance(value, bool):
         # JSON has one number type: 1 where the API documents a float.
         return float(value)
@@ -138,6 +178,129 @@ def _masked_repr(name: str, value: Any) -> str:
     return repr(value)
 
 
+# --- member checks, called by generated models' __attrs_post_init__ ----------
+#
+# Kept to one type comparison in the common case (the exact type): building a
+# request model is on the path of every call.
+
+
+def _accepts(value: object, kind: type) -> bool:
+    """Whether ``value`` may be stored in a member declared as ``kind``."""
+    cls = type(value)
+    if cls is kind:
+        return True
+    if cls is bool:  # a bool is an int to Python, never to the API
+        return False
+    if kind is float:  # JSON has one number type: 1 where a float is declared
+        return isinstance(value, (int, float))
+    if kind is bytes:
+        return isinstance(value, (bytes, bytearray))
+    return isinstance(value, kind)
+
+
+def _refuse(model: object, name: str, expected: str, value: object) -> NoReturn:
+    # The value itself is never shown: a member may hold a secret.
+    raise TencentCloudSDKException(
+        "ClientError",
+        f"{type(model).__name__}.{name}: expected {expected}, got {type(value).__name__}",
+    )
+
+
+def check(model: object, name: str, value: object, kind: type) -> None:
+    """Refuse an optional member's value that is not None nor a ``kind``.
+
+    Raises:
+        TencentCloudSDKException: ``ClientError`` naming the model and member.
+    """
+    if value is not None and type(value) is not kind and not _accepts(value, kind):
+        _refuse(model, name, kind.__name__, value)
+
+
+def check_required(model: object, name: str, value: object, kind: type) -> None:
+    """Like :func:`check` for a required member: None is refused too."""
+    if type(value) is not kind and not _accepts(value, kind):
+        _refuse(model, name, kind.__name__, value)
+
+
+def check_list(model: object, name: str, value: object, kind: type) -> None:
+    """Refuse an optional list member that is not None nor a list (or tuple) of ``kind``."""
+    if value is not None:
+        check_required_list(model, name, value, kind)
+
+
+def check_required_list(model: object, name: str, value: object, kind: type) -> None:
+    """Like :func:`check_list` for a required member: None is refused too."""
+    if type(value) is not list and not isinstance(value, (list, tuple)):
+        _refuse(model, name, f"a list of {kind.__name__}", value)
+    for i, item in enumerate(value):
+        if type(item) is not kind and not _accepts(item, kind):
+            _refuse(model, f"{name}[{i}]", kind.__name__, item)
+
+
+def check_request(action: str, request: object, model_type: Type[M]) -> M:
+    """``request`` if it is a ``model_type``; else a ``ClientError`` before anything is sent.
+
+    Generated service methods call this, so that a dict or another action's
+    request model is refused with a message saying what to pass.
+    """
+    if isinstance(request, model_type):
+        return request
+    name = model_type.__name__
+    hint = ""
+    if isinstance(request, Mapping):
+        hint = f": build one with {name}(**params), or {name}.from_api(params)"
+    raise TencentCloudSDKException(
+        "ClientError", f"{action} takes a {name}, got {type(request).__name__}{hint}"
+    )
+
+
+def _frozen_setattr(self: Model, name: str, value: object) -> NoReturn:
+    cls = type(self).__name__
+    raise TencentCloudSDKException(
+        "ClientError",
+        f"{cls} is immutable: pass {name}=... to {cls}(...), "
+        f"or make a changed copy with attrs.evolve(model, {name}=...)",
+    )
+
+
+def _frozen_delattr(self: Model, name: str) -> NoReturn:
+    cls = type(self).__name__
+    raise TencentCloudSDKException(
+        "ClientError",
+        f"{cls} is immutable: make a copy without {name} with attrs.evolve(model, {name}=None)",
+    )
+
+
+class _FromJsonString:
+    """``from_json_string``: a class method; on an instance it refuses to do nothing.
+
+    The official SDK's idiom ``req = Req(); req.from_json_string(s)`` fills
+    ``req`` in place. Models are immutable, so on an instance this raises a
+    ``ClientError`` that shows the form that works instead of returning a
+    model the statement would drop.
+    """
+
+    @overload
+    def __get__(self, obj: None, owner: Type[M]) -> Callable[[Union[str, bytes]], M]: ...
+
+    @overload
+    def __get__(self, obj: Model, owner: Type[Any]) -> Callable[[Union[str, bytes]], NoReturn]: ...
+
+    def __get__(self, obj: Optional[Model], owner: Type[Any]) -> Callable[[Union[str, bytes]], Any]:
+        if obj is None:
+            return cast(Callable[[Union[str, bytes]], Any], owner._from_json_string)
+        name = owner.__name__
+
+        def refuse(text: Union[str, bytes]) -> NoReturn:
+            raise TencentCloudSDKException(
+                "ClientError",
+                f"{name} is immutable, so req.from_json_string(s) cannot fill req in place: "
+                f"write req = {name}.from_json_string(s), which returns the model",
+            )
+
+        return refuse
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class Model:
     """Base of typed request and response models.
@@ -153,6 +316,18 @@ class Model:
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_copy_extra)
 
     _plans: ClassVar[Dict[type, Tuple[_FieldPlan, ...]]] = {}
+    _blanks: ClassVar[Dict[type, Tuple[Tuple[str, Any], ...]]] = {}
+    # Whether from_api builds through __init__ (with the member checks): True
+    # for request models, False (lenient) for everything else.
+    _strict_api: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # attrs refuses to freeze a class with its own __setattr__, and builds a
+        # slotted class anew: that second class (with __attrs_attrs__) gets ours.
+        if "__attrs_attrs__" in cls.__dict__:
+            cls.__setattr__ = _frozen_setattr  # type: ignore[assignment]
+            cls.__delattr__ = _frozen_delattr  # type: ignore[assignment]
 
     @classmethod
     def _plan(cls) -> Tuple[_FieldPlan, ...]:
@@ -191,18 +366,32 @@ class Model:
         return out
 
     @classmethod
+    def _blank(cls) -> Tuple[Tuple[str, Any], ...]:
+        """Each attrs field and its default (NOTHING when required), for lenient reads."""
+        blank = Model._blanks.get(cls)
+        if blank is None:
+            blank = tuple((f.name, f.default) for f in attrs.fields(cls))
+            Model._blanks[cls] = blank
+        return blank
+
+    @classmethod
     def from_api(cls: Type[M], data: Mapping[str, Any]) -> M:
         """Read the API's JSON object (for a response, the ``Response`` member).
 
+        Lenient for answers, strict for a :class:`RequestModel` (see the
+        module's documentation): members the model does not declare are kept
+        in :attr:`extra`.
+
         Raises:
             TencentCloudSDKException: ``ClientError`` when ``data`` (or a nested
-                value) is not the JSON shape the model declares;
+                value) is not the JSON shape the model declares (for a request
+                model, also a member of the wrong type);
                 ``MissingParameter`` when a required field is absent.
         """
-        return cls._from_api(data, cls.__name__)
+        return cls._from_api(data, cls.__name__, cls._strict_api)
 
     @classmethod
-    def _from_api(cls: Type[M], data: Mapping[str, Any], where: str) -> M:
+    def _from_api(cls: Type[M], data: Mapping[str, Any], where: str, strict: bool) -> M:
         if not isinstance(data, Mapping):
             raise TencentCloudSDKException(
                 "ClientError", f"{where}: expected a JSON object, got {type(data).__name__}"
@@ -218,20 +407,37 @@ class Model:
                         "MissingParameter", f"{where}: the required field {api_name} is missing"
                     )
                 continue
-            kwargs[attr] = _decode(kind, value, f"{where}.{api_name}")
+            kwargs[attr] = _decode(kind, value, f"{where}.{api_name}", strict)
         extra = {key: value for key, value in data.items() if key not in known}
-        if extra:
-            kwargs["extra"] = extra
-        return cls(**kwargs)
+        if strict:
+            if extra:
+                kwargs["extra"] = extra
+            return cls(**kwargs)
+        # Lenient: the values as read, without __init__ and so without checks.
+        model = object.__new__(cls)
+        kwargs["extra"] = extra
+        for attr, default in cls._blank():
+            if attr in kwargs:
+                value = kwargs[attr]
+            elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                value = default.factory(model) if default.takes_self else default.factory()
+            else:
+                value = default
+            object.__setattr__(model, attr, value)
+        return model
 
     def to_json_string(self, **kwargs: Any) -> str:
         """``json.dumps(self.to_api(), **kwargs)`` (the official models' helper)."""
         kwargs.setdefault("ensure_ascii", False)
         return json.dumps(self.to_api(), **kwargs)
 
+    # Model.from_json_string(s) returns the model; called on an instance (the
+    # official in-place idiom) it raises instead of silently doing nothing.
+    from_json_string = _FromJsonString()
+
     @classmethod
-    def from_json_string(cls: Type[M], text: Union[str, bytes]) -> M:
-        """:meth:`from_api` of a JSON text."""
+    def _from_json_string(cls: Type[M], text: Union[str, bytes]) -> M:
+        """:meth:`from_api` of a JSON text; returns the model (models are immutable)."""
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -251,3 +457,14 @@ class Model:
         if self.headers:
             parts.append(f"headers={_masked_repr('headers', self.headers)}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class RequestModel(Model):
+    """Base of request models: :meth:`Model.from_api` builds them through ``__init__``.
+
+    So a request read from JSON (``Req.from_json_string(s)``, the official
+    SDK's way to build one) gets every member check a constructed one gets.
+    """
+
+    _strict_api: ClassVar[bool] = True

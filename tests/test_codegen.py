@@ -17,6 +17,7 @@ import pytest
 from tcfunc import ClientProfile, Credential, HttpProfile, TencentCloudSDKException
 from tcfunc.codegen import clean_doc, generate, latest_version, load_spec, write_package
 from tcfunc.codegen.__main__ import main as codegen_main
+from tcfunc.sse import EventStream
 from tcfunc.testing.emulator import ApiEmulator
 from tcfunc.testing.fake import FakeTransport
 from tcfunc.verify import verify_request
@@ -130,9 +131,19 @@ DEMO_SPEC: Dict[str, Any] = {
         "StreamChatRequest": {
             "type": "object",
             "document": "chat",
-            "members": [_member("Prompt", "string", "string", required=True)],
+            "members": [
+                _member("Prompt", "string", "string", required=True),
+                _member("Stream", "bool", "bool", required=False),
+            ],
         },
-        "StreamChatResponse": {"type": "object", "document": "chat", "members": []},
+        "StreamChatResponse": {
+            "type": "object",
+            "document": "chat",
+            "members": [
+                _member("Words", "list", "string"),
+                _member("RequestId", "string", "string"),
+            ],
+        },
     },
 }
 
@@ -147,7 +158,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     demo_dir = tmp_path_factory.mktemp("specs") / "demo" / "v20240101"
     demo_dir.mkdir(parents=True)
     (demo_dir / "api.json").write_text(json.dumps(DEMO_SPEC), encoding="utf-8")
-    write_package(demo_dir.parent.parent, "demo", out, package=PACKAGE, sse_actions=["StreamChat"])
+    # No sse_actions: StreamChat's request has a boolean Stream member, which is enough.
+    write_package(demo_dir.parent.parent, "demo", out, package=PACKAGE)
     sys.path.insert(0, str(out))
     try:
         yield out
@@ -372,7 +384,7 @@ def test_members_named_like_types_keep_their_types(generated: Path) -> None:
     """A member named List or Thing does not hide those types from later members."""
     models = importlib.import_module(f"{PACKAGE}.demo.v20240101.models")
     source = Path(models.__file__ or "").read_text("utf-8")
-    assert "Others: Optional[_List[_Thing]] = None" in source
+    assert "Others: Optional[list[_Thing]] = None" in source
     assert "_Thing = Thing" in source
     resp = models.DescribeThingsResponse.from_api(
         {
@@ -413,23 +425,53 @@ def test_clean_doc_keeps_text_and_drops_markup() -> None:
     assert clean_doc(None) == ""
 
 
-def test_a_streaming_action_returns_the_event_iterator(generated: Path) -> None:
-    """An action named with --sse returns the events the server streams."""
+def _chat(params: Dict[str, Any]) -> Any:
+    """The emulator's StreamChat: events with Stream=True, one JSON answer otherwise."""
+    words = str(params["Prompt"]).split()
+    if not params.get("Stream"):
+        return {"Words": words}
+    return iter([{"data": json.dumps({"Word": word})} for word in words])
+
+
+def test_a_streaming_action_decides_from_the_answer_at_run_time(generated: Path) -> None:
+    """An action whose request has Stream returns events for an event stream, else its model.
+
+    The method is generated with ``sse="auto"``: the answer's Content-Type
+    decides, as in the official SDK; the return type says both.
+    """
     client_mod = importlib.import_module(f"{PACKAGE}.demo.v20240101")
     models = importlib.import_module(f"{PACKAGE}.demo.v20240101.models")
-
-    def chat(params: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
-        for word in str(params["Prompt"]).split():
-            yield {"data": json.dumps({"Word": word})}
-
+    source = Path(client_mod.client.__file__).read_text("utf-8")
+    assert "-> Union[models.StreamChatResponse, EventStream]:" in source
+    assert 'sse="auto"' in source
     with ApiEmulator({SECRET_ID: SECRET_KEY}) as emu:
-        emu.register("demo", "StreamChat", chat)
+        emu.register("demo", "StreamChat", _chat)
         profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint))
         client = client_mod.DemoClient(Credential(SECRET_ID, SECRET_KEY), "", profile)
-        events: List[Dict[str, Any]] = list(
-            client.StreamChat(models.StreamChatRequest(Prompt="hello there"))
-        )
-    assert [json.loads(e["data"])["Word"] for e in events] == ["hello", "there"]
+        stream = client.StreamChat(models.StreamChatRequest(Prompt="hello there", Stream=True))
+        assert isinstance(stream, EventStream)
+        with stream:
+            words = [json.loads(e["data"])["Word"] for e in stream]
+        assert words == ["hello", "there"]
+        answer = client.StreamChat(models.StreamChatRequest(Prompt="hello there"))
+        assert isinstance(answer, models.StreamChatResponse)
+        assert answer.Words == ["hello", "there"]
+
+
+def test_actions_without_stream_are_plain_methods() -> None:
+    """Only actions with a boolean Stream member (or named by --sse) get sse="auto"."""
+    spec = copy.deepcopy(DEMO_SPEC)
+    spec["objects"]["DescribeThingsRequest"]["members"].append(
+        _member("Stream", "string", "string")  # a stream's name, not a streaming flag
+    )
+    client = generate(spec, service="demo")["client.py"]
+    describe = client[client.index("def DescribeThings") :].split("def ", 2)[1]
+    assert "Union[" not in describe
+    assert "sse=" not in describe
+    named = generate(spec, service="demo", sse_actions=["DescribeThings"])["client.py"]
+    describe = named[named.index("def DescribeThings") :].split("def ", 2)[1]
+    assert "Union[models.DescribeThingsResponse, EventStream]" in describe
+    assert 'sse="auto"' in describe
 
 
 def test_binary_members_are_sent_as_multipart_file_parts(generated: Path) -> None:
@@ -606,8 +648,8 @@ def test_codegen_cli_qualified_sse_marks_only_that_services_action(
     """--sse beta:Chat streams beta's Chat; alpha's Chat stays a plain call."""
     out = tmp_path / "out"
     assert _codegen(two_services, out, "--sse", "beta:Chat") == 0
-    assert "Iterator[" in _signature(_client_text(out, "beta"), "Chat")
-    assert "Iterator[" not in _signature(_client_text(out, "alpha"), "Chat")
+    assert "EventStream]" in _signature(_client_text(out, "beta"), "Chat")
+    assert "EventStream]" not in _signature(_client_text(out, "alpha"), "Chat")
     assert "client.py" in capsys.readouterr().out
 
 
@@ -618,10 +660,10 @@ def test_codegen_cli_bare_sse_applies_to_every_service_that_has_it(
     out = tmp_path / "out"
     assert _codegen(two_services, out, "--sse", "Upload", "--sse", "Chat") == 0
     beta, alpha = _client_text(out, "beta"), _client_text(out, "alpha")
-    assert "Iterator[" in _signature(beta, "Upload")
-    assert "Iterator[" in _signature(beta, "Chat")
-    assert "Iterator[" in _signature(alpha, "Chat")
-    assert "Iterator[" not in _signature(alpha, "Describe")
+    assert "EventStream]" in _signature(beta, "Upload")
+    assert "EventStream]" in _signature(beta, "Chat")
+    assert "EventStream]" in _signature(alpha, "Chat")
+    assert "EventStream]" not in _signature(alpha, "Describe")
 
 
 def test_codegen_cli_action_limits_only_the_services_it_names(
@@ -687,5 +729,5 @@ def test_codegen_cli_cvm_and_hunyuan_with_a_bare_sse_action(tmp_path: Path) -> N
     code = codegen_main([*args, *flags])
     assert code == 0
     hunyuan = _client_text(out, "hunyuan")
-    assert "Iterator[" in _signature(hunyuan, "ChatCompletions")
+    assert "EventStream]" in _signature(hunyuan, "ChatCompletions")
     assert "def DescribeZones(" in _client_text(out, "cvm")

@@ -15,7 +15,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tcfunc import TencentCloudSDKException
-from tcfunc.model import Model, is_secret_name
+from tcfunc.model import (
+    Model,
+    RequestModel,
+    check,
+    check_list,
+    check_request,
+    check_required,
+    check_required_list,
+    is_secret_name,
+)
+
+from ._support.chain import assert_no_secret
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -396,11 +407,193 @@ def test_repr_masks_typed_secret_fields_whole_but_shows_flags_and_counts() -> No
 
 
 def test_models_are_frozen_and_changed_with_evolve() -> None:
-    """Models are immutable; attrs.evolve makes a changed copy."""
+    """Setting a member is a ClientError saying what works; attrs.evolve makes a changed copy."""
     req = DescribeRequest(Limit=1)
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+    with pytest.raises(TencentCloudSDKException) as info:
         req.Limit = 2  # type: ignore[misc]
+    assert info.value.code == "ClientError"
+    assert "DescribeRequest is immutable: pass Limit=... to DescribeRequest(...)" in str(
+        info.value.message
+    )
+    assert "attrs.evolve(model, Limit=...)" in str(info.value.message)
+    with pytest.raises(TencentCloudSDKException, match="immutable"):
+        del req.Limit
+    assert req.Limit == 1
     assert attrs.evolve(req, Limit=2).to_api() == {"Limit": 2}
+
+
+def test_the_official_in_place_from_json_string_raises_instead_of_doing_nothing() -> None:
+    """``req.from_json_string(s)`` on an instance raises; ``Req.from_json_string(s)`` returns one.
+
+    The official SDK fills ``req`` in place; a frozen model cannot, and
+    returning a new model the statement drops would be a silent no-op.
+    """
+    req = DescribeRequest()
+    with pytest.raises(TencentCloudSDKException) as info:
+        req.from_json_string('{"Limit": 3}')
+    assert info.value.code == "ClientError"
+    assert "write req = DescribeRequest.from_json_string(s)" in str(info.value.message)
+    assert req.Limit is None
+    built = DescribeRequest.from_json_string('{"Limit": 3}')
+    assert isinstance(built, DescribeRequest)
+    assert built.Limit == 3
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class CheckedFilter(RequestModel):
+    Name: str
+    Values: List[str]
+    Weight: Optional[float] = None
+    Password: Optional[str] = None
+
+    def __attrs_post_init__(self) -> None:
+        check_required(self, "Name", self.Name, str)
+        check_required_list(self, "Values", self.Values, str)
+        check(self, "Weight", self.Weight, float)
+        check(self, "Password", self.Password, str)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class CheckedRequest(RequestModel):
+    Filters: Optional[List[CheckedFilter]] = None
+    Limit: Optional[int] = None
+    DryRun: Optional[bool] = None
+    File: Optional[bytes] = None
+
+    def __attrs_post_init__(self) -> None:
+        check_list(self, "Filters", self.Filters, CheckedFilter)
+        check(self, "Limit", self.Limit, int)
+        check(self, "DryRun", self.DryRun, bool)
+        check(self, "File", self.File, bytes)
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class CheckedResponse(Model):
+    Total: Optional[int] = None
+    Items: Optional[List[CheckedFilter]] = None
+
+    def __attrs_post_init__(self) -> None:
+        check(self, "Total", self.Total, int)
+        check_list(self, "Items", self.Items, CheckedFilter)
+
+
+@pytest.mark.parametrize(
+    ("model", "kwargs", "needle"),
+    [
+        (CheckedRequest, {"Limit": "10"}, "CheckedRequest.Limit: expected int, got str"),
+        (CheckedRequest, {"Limit": True}, "CheckedRequest.Limit: expected int, got bool"),
+        (CheckedRequest, {"DryRun": 1}, "CheckedRequest.DryRun: expected bool, got int"),
+        (CheckedRequest, {"File": "x"}, "CheckedRequest.File: expected bytes, got str"),
+        (
+            CheckedRequest,
+            {"Filters": {"Name": "zone"}},
+            "CheckedRequest.Filters: expected a list of CheckedFilter, got dict",
+        ),
+        (
+            CheckedRequest,
+            {"Filters": [{"Name": "zone", "Values": []}]},
+            "CheckedRequest.Filters[0]: expected CheckedFilter, got dict",
+        ),
+        (
+            CheckedFilter,
+            {"Name": "zone", "Values": "ap-guangzhou-3"},
+            "CheckedFilter.Values: expected a list of str, got str",
+        ),
+        (
+            CheckedFilter,
+            {"Name": "zone", "Values": ["a", 3]},
+            "CheckedFilter.Values[1]: expected str, got int",
+        ),
+        (CheckedFilter, {"Name": None, "Values": []}, "CheckedFilter.Name: expected str, got"),
+        (CheckedFilter, {"Name": "n", "Values": None}, "CheckedFilter.Values: expected a list"),
+    ],
+)
+def test_checked_models_refuse_a_wrong_member_type_when_built(
+    model: Any, kwargs: Dict[str, Any], needle: str
+) -> None:
+    """A wrong member type is a ClientError naming the model and the member, at construction."""
+    with pytest.raises(TencentCloudSDKException) as info:
+        model(**kwargs)
+    assert info.value.code == "ClientError"
+    assert needle in str(info.value.message)
+
+
+def test_checked_models_accept_what_the_api_accepts() -> None:
+    """None for optional members, ints for floats, tuples for lists, bytearray for bytes."""
+    values: Any = ("a", "b")
+    filters: Any = (CheckedFilter(Name="zone", Values=values, Weight=1),)
+    data: Any = bytearray(b"x")
+    req = CheckedRequest(Filters=filters, Limit=0, DryRun=False, File=data)
+    assert req.to_api()["Filters"] == [{"Name": "zone", "Values": ["a", "b"], "Weight": 1}]
+    assert CheckedRequest().to_api() == {}
+
+
+def test_a_refused_member_value_is_never_shown() -> None:
+    """The error names the type, never the value: a member may hold a secret."""
+    secret = "-".join(("hunter2", "secret"))  # not in the source a traceback shows
+    with pytest.raises(TencentCloudSDKException) as info:
+        CheckedFilter(Name="n", Values=[], Password=secret.encode())  # type: ignore[arg-type]
+    assert "Password" in str(info.value.message)
+    assert_no_secret(info.value, [secret])
+
+
+def test_responses_are_read_leniently_requests_strictly() -> None:
+    """from_api keeps an answer's unexpected scalar types and new members; a request refuses them.
+
+    An answer must never break on a number sent as a string or on a member
+    the model does not know; a request read from JSON gets the checks a
+    constructed one gets.
+    """
+    resp = CheckedResponse.from_api(
+        {"Total": "3", "Items": [{"Name": "n", "Values": [1]}], "NewMember": {"a": 1}}
+    )
+    total: Any = resp.Total  # typed int; the answer's string is kept as sent
+    assert total == "3"
+    assert resp.Items is not None
+    read_values: Any = resp.Items[0].Values
+    assert read_values == [1]
+    assert resp.extra == {"NewMember": {"a": 1}}
+    with pytest.raises(TencentCloudSDKException, match=r"CheckedRequest\.Limit: expected int"):
+        CheckedRequest.from_api({"Limit": "3"})
+    with pytest.raises(TencentCloudSDKException, match=r"CheckedFilter\.Values\[0\]"):
+        CheckedRequest.from_json_string('{"Filters": [{"Name": "n", "Values": [1]}]}')
+    kept = CheckedRequest.from_api({"Limit": 3, "Newer": True})
+    assert kept.to_api() == {"Limit": 3, "Newer": True}
+    # Still a required member missing from an answer is reported, and a shape that
+    # cannot be a model.
+    with pytest.raises(TencentCloudSDKException) as info:
+        CheckedResponse.from_api({"Items": [{"Values": []}]})
+    assert info.value.code == "MissingParameter"
+    with pytest.raises(TencentCloudSDKException, match="expected a JSON array"):
+        CheckedResponse.from_api({"Items": "x"})
+
+
+def test_a_leniently_read_model_is_a_normal_frozen_model() -> None:
+    """A model read without __init__ compares, hashes, reprs, evolves and refuses setattr alike."""
+    read = DescribeResponse.from_api({"TotalCount": 1, "InstanceSet": [{"InstanceId": "i"}]})
+    built = DescribeResponse(TotalCount=1, InstanceSet=[Instance(InstanceId="i")])
+    assert read == built
+    assert repr(read) == repr(built)
+    assert read.headers is None
+    assert read.extra == {}
+    assert attrs.evolve(read, TotalCount=2).TotalCount == 2
+    with pytest.raises(TencentCloudSDKException, match="immutable"):
+        read.TotalCount = 3  # type: ignore[misc]
+
+
+def test_check_request_refuses_a_dict_or_another_actions_model() -> None:
+    """Generated methods refuse what is not their request model, with what to pass instead."""
+    req = CheckedRequest(Limit=1)
+    assert check_request("Describe", req, CheckedRequest) is req
+    with pytest.raises(TencentCloudSDKException) as info:
+        check_request("Describe", {"Limit": 1}, CheckedRequest)
+    assert info.value.code == "ClientError"
+    assert str(info.value.message) == (
+        "Describe takes a CheckedRequest, got dict: build one with CheckedRequest(**params), "
+        "or CheckedRequest.from_api(params)"
+    )
+    with pytest.raises(TencentCloudSDKException, match="Describe takes a CheckedRequest, got Tag"):
+        check_request("Describe", Tag(Key="k"), CheckedRequest)
 
 
 def test_required_fields_are_required_at_construction() -> None:

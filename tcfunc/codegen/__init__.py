@@ -109,7 +109,7 @@ _CONFUSABLES = {
 # Letters that look like ASCII (IPA, Greek, Cyrillic, Roman numerals, set
 # operators) are written as escapes: the docstring reads the same at run time.
 _LOOKALIKE = re.compile("[\u0250-\u02ff\u0370-\u04ff\u2160-\u2188\u2227-\u222a]")
-_BUILTIN_TYPES = frozenset(("str", "int", "bool", "float", "bytes"))
+_BUILTIN_TYPES = frozenset(("str", "int", "bool", "float", "bytes", "list"))
 
 
 # ---------------------------------------------------------------------------
@@ -339,20 +339,28 @@ def _field_lines(head: str, annotation: str, default: bool) -> List[str]:
     return [f"{_INDENT}{head}{outer}[", f"{_INDENT * 2}{rest[:-1]}", f"{_INDENT}]{tail}"]
 
 
+# The helpers of tcfunc.model a models module may import, in import order.
+_MODEL_HELPERS = ("check", "check_list", "check_required", "check_required_list")
+
+
 class _Names:
     """Module-level names of a generated models module, and the aliases it needs.
 
-    A class attribute named like a type (``List``, ``Placement``) hides that
-    type from the annotations that follow it in the class body, so those
-    annotations use a module-level alias (``_List``, ``_Placement``) instead.
+    A class attribute named like a type (``Optional``, ``Placement``) hides
+    that type from the annotations that follow it in the class body, so those
+    annotations use a module-level alias (``_Optional``, ``_Placement``)
+    instead. Method bodies (the member checks) see module names directly.
     """
 
     def __init__(self, objects: Iterable[str]) -> None:
         taken = set(objects)
-        self.typing = {n: (f"_typing_{n}" if n in taken else n) for n in ("List", "Optional")}
+        self.typing = {n: (f"_typing_{n}" if n in taken else n) for n in ("Optional",)}
         self.base = "_ModelBase" if "Model" in taken else "Model"
+        self.request_base = "_RequestModelBase" if "RequestModel" in taken else "RequestModel"
         self.attrs = "_attrs" if "attrs" in taken else "attrs"
         self.used_typing: set[str] = set()
+        self.used_bases: set[str] = set()
+        self.used_helpers: set[str] = set()
         self.shadowed_typing: set[str] = set()
         self.shadowed_objects: set[str] = set()
         self.objects = taken
@@ -373,9 +381,19 @@ class _Names:
         self.used_typing.add(name)
         return self.ref(self.typing[name], defined)
 
+    def base_of(self, request_side: bool) -> str:
+        """The base class of a model: RequestModel (strict reads) or Model."""
+        name = "RequestModel" if request_side else "Model"
+        self.used_bases.add(name)
+        return self.request_base if request_side else self.base
+
+    def helper(self, name: str) -> str:
+        self.used_helpers.add(name)
+        return name
+
     def header(self) -> List[str]:
         imports = []
-        for name in ("List", "Optional"):
+        for name in ("Optional",):
             if name in self.used_typing:
                 alias = self.typing[name]
                 imports.append(name if alias == name else f"{name} as {alias}")
@@ -391,13 +409,25 @@ class _Names:
         lines.append("import attrs" if self.attrs == "attrs" else "import attrs as _attrs")
         # No blank line: in the projects that use generated code tcfunc is a
         # third-party package, in the same import section as attrs.
-        base = "Model" if self.base == "Model" else "Model as _ModelBase"
-        lines.append(f"from tcfunc.model import {base}")
+        model_names = []
+        for name, alias in (("Model", self.base), ("RequestModel", self.request_base)):
+            if name in self.used_bases:
+                model_names.append(name if alias == name else f"{name} as {alias}")
+        model_names += [h for h in _MODEL_HELPERS if h in self.used_helpers]
+        # isort order: constants, classes, then functions (ruff's default order-by-type).
+        one = f"from tcfunc.model import {', '.join(model_names)}"
+        if len(one) <= LINE_LENGTH:
+            lines.append(one)
+        else:
+            lines.append("from tcfunc.model import (")
+            lines.extend(f"{_INDENT}{n}," for n in model_names)
+            lines.append(")")
         self._check_unique()
         return lines
 
     def _check_unique(self) -> None:
         module_names = [*self.objects, *self.typing.values(), self.base, self.attrs]
+        module_names += [self.request_base, *_MODEL_HELPERS]
         module_names += [f"_{n}" for n in self.shadowed_objects | self.shadowed_typing]
         if len(set(module_names)) != len(module_names):
             fail("ClientError", "the spec's names collide with the generated module's names")
@@ -408,6 +438,19 @@ class _Names:
         lines = ["", "", "# Aliases for annotations in classes with a member named like a type."]
         lines.extend(f"_{n} = {n}" for n in sorted(self.shadowed_objects))
         return lines
+
+
+def _check_line(names: _Names, field: str, element: str, is_list: bool, required: bool) -> str:
+    """The ``__attrs_post_init__`` statement that checks one member's type."""
+    helper = ("check_required" if required else "check") + ("_list" if is_list else "")
+    args = f'self, "{field}", self.{field}, {element}'
+    line = f"{_INDENT * 2}{names.helper(helper)}({args})"
+    if len(line) <= LINE_LENGTH:
+        return line
+    if len(f"{_INDENT * 3}{args}") <= LINE_LENGTH:
+        return f"{_INDENT * 2}{helper}(\n{_INDENT * 3}{args}\n{_INDENT * 2})"
+    split = "".join(f"\n{_INDENT * 3}{arg}," for arg in args.split(", "))
+    return f"{_INDENT * 2}{helper}({split}\n{_INDENT * 2})"
 
 
 def _render_models(spec: Mapping[str, Any], service: str, version: str, source: str) -> str:
@@ -423,12 +466,13 @@ def _render_models(spec: Mapping[str, Any], service: str, version: str, source: 
         obj = objects[name]
         if not isinstance(obj, Mapping) or not isinstance(obj.get("members", []), list):
             fail("ClientError", f"object {name!r}: members must be a list")
-        class_line = f"class {name}({names.base}):"
+        class_line = f"class {name}({names.base_of(name in strict)}):"
         if not name[0].isupper() or "_" in name:
             class_line += "  # noqa: N801 (the API's name)"
         body += ["", "", f"@{names.attrs}.frozen(kw_only=True, repr=False)", class_line]
         body += _docstring(clean_doc(obj.get("document")) or f"{name}.", _INDENT)
         defined: List[str] = []
+        checks: List[str] = []
         for member in obj.get("members", []):
             where = f"{name}.{member.get('name')!r}"
             field = _check_identifier(member.get("name"), where)
@@ -437,7 +481,7 @@ def _render_models(spec: Mapping[str, Any], service: str, version: str, source: 
             is_list, element = _member_type(member, objects, where)
             annotation = names.ref(element, defined)
             if is_list:
-                annotation = f"{names.typing_ref('List', defined)}[{annotation}]"
+                annotation = f"{names.ref('list', defined)}[{annotation}]"
             marked_required = member.get("required") is True
             required = marked_required and name in strict
             notes: List[str] = []
@@ -453,6 +497,10 @@ def _render_models(spec: Mapping[str, Any], service: str, version: str, source: 
             text = "\n".join(p for p in (clean_doc(member.get("document")), *notes) if p)
             if text:
                 body += _docstring(text, _INDENT)
+            checks.append(_check_line(names, field, element, is_list, required))
+        if checks:
+            # The member checks: a wrong type is refused when the model is built.
+            body += ["", f"{_INDENT}def __attrs_post_init__(self) -> None:", *checks]
     title = spec.get("metadata", {}).get("serviceNameCN")
     head = f"Models of {service} {version}" + (f" ({clean_doc(title)})" if title else "") + "."
     out = _docstring(
@@ -470,34 +518,48 @@ def _client_class(service: str) -> str:
     return service[0].upper() + service[1:] + "Client"
 
 
-def _def_lines(action: str, request: str, result: str) -> List[str]:
-    one = f"{_INDENT}def {action}(self, request: {request}) -> {result}:"
+def _def_lines(head: str, params: Sequence[str], result: str) -> List[str]:
+    """``def NAME(params) -> result:`` laid out as ruff format does (``head`` is ``def NAME``)."""
+    one = f"{_INDENT}{head}({', '.join(params)}) -> {result}:"
     if len(one) <= LINE_LENGTH:
         return [one]
-    params = f"{_INDENT * 2}self, request: {request}"
-    if len(params) <= LINE_LENGTH:
-        return [f"{_INDENT}def {action}(", params, f"{_INDENT}) -> {result}:"]
+    inner = f"{_INDENT * 2}{', '.join(params)}"
+    if len(inner) <= LINE_LENGTH:
+        return [f"{_INDENT}{head}(", inner, f"{_INDENT}) -> {result}:"]
     return [
-        f"{_INDENT}def {action}(",
-        f"{_INDENT * 2}self,",
-        f"{_INDENT * 2}request: {request},",
+        f"{_INDENT}{head}(",
+        *(f"{_INDENT * 2}{param}," for param in params),
         f"{_INDENT}) -> {result}:",
     ]
 
 
-def _call_lines(args: Sequence[str]) -> List[str]:
+def _call_lines(call: str, args: Sequence[str]) -> List[str]:
+    """``return CALL(args)`` laid out as ruff format does (one nesting level)."""
     indent = _INDENT * 2
-    one = f"{indent}return self._call_model({', '.join(args)})"
+    one = f"{indent}return {call}({', '.join(args)})"
     if len(one) <= LINE_LENGTH:
         return [one]
     inner = f"{indent}{_INDENT}{', '.join(args)}"
     if len(inner) <= LINE_LENGTH:
-        return [f"{indent}return self._call_model(", inner, f"{indent})"]
-    return [
-        f"{indent}return self._call_model(",
-        *(f"{indent}{_INDENT}{arg}," for arg in args),
-        f"{indent})",
-    ]
+        return [f"{indent}return {call}(", inner, f"{indent})"]
+    out = [f"{indent}return {call}("]
+    for arg in args:
+        line = f"{indent}{_INDENT}{arg},"
+        call_name, paren, rest = arg.partition("(")
+        if len(line) > LINE_LENGTH and paren and rest.endswith(")"):
+            # An argument that is itself a call too long for one line: split it too.
+            nested = rest[:-1].split(", ")
+            out.append(f"{indent}{_INDENT}{call_name}(")
+            joined = f"{indent}{_INDENT * 2}{', '.join(nested)}"
+            if len(joined) <= LINE_LENGTH:
+                out.append(joined)
+            else:
+                out.extend(f"{indent}{_INDENT * 2}{a}," for a in nested)
+            out.append(f"{indent}{_INDENT}),")
+        else:
+            out.append(line)
+    out.append(f"{indent})")
+    return out
 
 
 def _binary_members(action: Any, objects: Mapping[str, Any]) -> List[str]:
@@ -513,46 +575,88 @@ def _binary_members(action: Any, objects: Mapping[str, Any]) -> List[str]:
     ]
 
 
+def _streams(action: Any, objects: Mapping[str, Any]) -> bool:
+    """Whether an action's request has a boolean ``Stream`` member (it may answer SSE)."""
+    request = objects.get(str(action.get("input"))) if isinstance(action, Mapping) else None
+    members = request.get("members") if isinstance(request, Mapping) else None
+    return isinstance(members, list) and any(
+        isinstance(m, Mapping) and m.get("name") == "Stream" and m.get("type") == "bool"
+        for m in members
+    )
+
+
 def _render_client(
-    spec: Mapping[str, Any], service: str, version: str, sse_actions: Iterable[str], source: str
+    spec: Mapping[str, Any],
+    service: str,
+    version: str,
+    sse_actions: Iterable[str],
+    source: str,
+    *,
+    asynchronous: bool = False,
 ) -> str:
     actions: Mapping[str, Any] = spec["actions"]
     objects: Mapping[str, Any] = spec["objects"]
-    streaming = set(sse_actions)
-    unknown = sorted(streaming - set(actions))
+    named = set(sse_actions)
+    unknown = sorted(named - set(actions))
     if unknown:
         fail("ClientError", f"--sse names actions {service} does not have: {', '.join(unknown)}")
-    cls = _client_class(service)
+    streaming = {a for a in actions if a in named or _streams(actions[a], objects)}
+    cls = ("Async" if asynchronous else "") + _client_class(service)
+    base = "AsyncAbstractClient" if asynchronous else "AbstractClient"
+    stream_type = "AsyncEventStream" if asynchronous else "EventStream"
     title = spec.get("metadata", {}).get("serviceNameCN")
     label = f"{service} {version}" + (f" ({clean_doc(title)})" if title else "")
+    kind = "asyncio client" if asynchronous else "client"
     out: List[str] = [
         *_docstring(
-            f"The {label} client.\n\nGenerated by tcfunc.codegen from {source}; do not edit.",
+            f"The {label} {kind}.\n\nGenerated by tcfunc.codegen from {source}; do not edit.",
             "",
         ),
         "",
         "from __future__ import annotations",
         "",
     ]
+    typing_names = []
+    if asynchronous:
+        out.append("from collections.abc import Mapping")
+        typing_names += ["Any", "Optional"]
     if streaming:
-        out += ["from typing import Any, Dict, Iterator", ""]
+        typing_names.append("Union")
+    if typing_names:
+        out.append(f"from typing import {', '.join(typing_names)}")
+    if asynchronous or typing_names:
+        out.append("")
     binary = {name: _binary_members(actions[name], objects) for name in actions}
-    out.append("from tcfunc.client import AbstractClient")
-    if any(binary.values()):
+    out.append(
+        f"from tcfunc.aio import {base}" if asynchronous else f"from tcfunc.client import {base}"
+    )
+    out.append("from tcfunc.model import check_request")
+    if any(binary.values()) and not asynchronous:
         out.append("from tcfunc.request import RequestOptions")
+    if streaming:
+        out.append(f"from tcfunc.sse import {stream_type}")
     out += [
         "",
         "from . import models",
         "",
         "",
-        f"class {cls}(AbstractClient):",
+        f"class {cls}({base}):",
     ]
-    out += _docstring(
-        f"Client of {label}: one method per action.\n\n"
-        f"Each method takes the action's request model and returns its response model "
-        f"(streaming actions: an iterator of event dicts).",
-        _INDENT,
-    )
+    if asynchronous:
+        summary = (
+            f"Asyncio client of {label}: one coroutine method per action.\n\n"
+            "Each method takes the action's request model (and the official SDK's "
+            "``opts``: request options) and returns its response model; an action "
+            f"that may stream returns an {stream_type} when the answer is an event stream."
+        )
+    else:
+        summary = (
+            f"Client of {label}: one method per action.\n\n"
+            "Each method takes the action's request model and returns its response model; "
+            f"an action that may stream returns an {stream_type} when the answer is an "
+            "event stream."
+        )
+    out += _docstring(summary, _INDENT)
     out += [
         "",
         f'{_INDENT}_apiVersion = "{version}"',
@@ -570,24 +674,40 @@ def _render_client(
         if request not in objects or response not in objects:
             fail("ClientError", f"action {action!r} names unknown input or output objects")
         sse = action in streaming
-        result = "Iterator[Dict[str, Any]]" if sse else f"models.{response}"
+        result = f"Union[models.{response}, {stream_type}]" if sse else f"models.{response}"
+        params = ["self", f"request: models.{request}"]
+        if asynchronous:
+            params.append("opts: Optional[Mapping[str, Any]] = None")
         out.append("")
-        out += _def_lines(action, f"models.{request}", result)
+        out += _def_lines(("async def " if asynchronous else "def ") + action, params, result)
         parts = [clean_doc(spec_action.get("name")), clean_doc(spec_action.get("document"))]
         if spec_action.get("status") in ("deprecated", "offline"):
             parts.append(f"This action is marked {spec_action['status']} in the API.")
         if sse:
-            parts.append("Streams: returns an iterator of server-sent event dicts.")
+            parts.append(
+                f"May stream: returns an {stream_type} of server-sent event dicts when the "
+                f"answer is an event stream (Stream=True), else models.{response}."
+            )
         out += _docstring("\n\n".join(p for p in parts if p) or f"{action}.", _INDENT * 2)
-        args = [f'"{action}"', "request", f"models.{response}"]
+        args = [
+            f'"{action}"',
+            f'check_request("{action}", request, models.{request})',
+            f"models.{response}",
+        ]
         if sse:
-            args.append("sse=True")
-        if binary[action]:
-            names = ", ".join(f'"{n}"' for n in binary[action])
-            if len(binary[action]) == 1:
-                names += ","
+            args.append('sse="auto"')
+        names = ", ".join(f'"{n}"' for n in binary[action])
+        if asynchronous and binary[action]:
+            # The official options dict, so that the caller's opts merge in.
+            args.append(
+                f'options={{**(opts or {{}}), "IsMultipart": True, "BinaryParams": [{names}]}}'
+            )
+        elif asynchronous:
+            args.append("options=opts")
+        elif binary[action]:
+            names += "," if len(binary[action]) == 1 else ""
             args.append(f"options=RequestOptions(multipart=True, binary_params=({names}))")
-        out += _call_lines(args)
+        out += _call_lines("await self._call_model" if asynchronous else "self._call_model", args)
     return "\n".join(out) + "\n"
 
 
@@ -615,6 +735,7 @@ def generate(
     version: Optional[str] = None,
     sse_actions: Iterable[str] = (),
     actions: Optional[Iterable[str]] = None,
+    asynchronous: bool = True,
 ) -> Dict[str, str]:
     """The generated sources of one service version, by path relative to the version package.
 
@@ -622,12 +743,15 @@ def generate(
         spec: a parsed ``api.json``.
         service: e.g. ``"cvm"``.
         version: e.g. ``"2017-03-12"``; default the spec's ``metadata.apiVersion``.
-        sse_actions: actions whose methods return the event iterator.
+        sse_actions: more actions that may answer with an event stream (those
+            whose request has a boolean ``Stream`` member are found anyway).
         actions: generate only these actions and the models they use
             (default: every action and every model).
+        asynchronous: also write ``async_client.py`` (the asyncio client).
 
     Returns:
-        ``{"__init__.py": ..., "client.py": ..., "models.py": ...}``.
+        ``{"__init__.py": ..., "client.py": ..., "models.py": ...}`` and,
+        with ``asynchronous``, ``"async_client.py"``.
 
     Raises:
         TencentCloudSDKException: ``ClientError`` when the spec has something
@@ -646,11 +770,17 @@ def generate(
         total = len(spec["actions"])
         spec = _subset(spec, actions)
         source += f" ({len(spec['actions'])} of its {total} actions)"
-    return {
+    sse_actions = tuple(sse_actions)
+    files = {
         "__init__.py": _render_version_init(service, version),
         "client.py": _render_client(spec, service, version, sse_actions, source),
         "models.py": _render_models(spec, service, version, source),
     }
+    if asynchronous:
+        files["async_client.py"] = _render_client(
+            spec, service, version, sse_actions, source, asynchronous=True
+        )
+    return files
 
 
 def _subset(spec: Mapping[str, Any], wanted: Iterable[str]) -> Dict[str, Any]:
@@ -678,14 +808,33 @@ def _subset(spec: Mapping[str, Any], wanted: Iterable[str]) -> Dict[str, Any]:
     }
 
 
+# The rules the generated code is checked against: tcfunc's own selection.
+_RUFF_SELECT = (
+    "BLE", "E", "F", "W", "I", "B", "UP", "SIM", "RUF", "N", "S", "C4", "PT", "RET", "PIE", "PL",
+)  # fmt: skip
+_RUFF_SELECT_TOML = ", ".join(f'"{rule}"' for rule in _RUFF_SELECT)
 _PACKAGE_INIT = '"""Service clients generated by tcfunc.codegen from API specs."""\n'
 # ruff reads the closest configuration file, so this keeps the generated code
 # clean whatever the enclosing project's settings (ruff's defaults: 88 columns).
 _PACKAGE_RUFF = f"""\
-# Written by tcfunc.codegen: the settings the generated code is laid out for.
-# ruff uses this file, not the project's, for the files below this directory.
+# Written by tcfunc.codegen: the settings the generated code is laid out and
+# checked for. ruff uses this file, not the project's, for the files below this
+# directory, so the rule set is named here: ruff's defaults vary by version.
 line-length = {LINE_LENGTH}
 target-version = "py39"
+
+[lint]
+select = [{_RUFF_SELECT_TOML}]
+ignore = [
+    # Methods carry the API's action names (DescribeInstances), as the official SDK.
+    "N802",
+    # _apiVersion is the official SDK's attribute name.
+    "N815",
+    # Python 3.9 is supported, and tcfunc.model evaluates the models' annotations
+    # at run time: X | None does not evaluate before 3.10, so Optional[X] stays.
+    "UP007",
+    "UP045",
+]
 
 [lint.isort]
 known-third-party = ["tcfunc"]
@@ -701,13 +850,19 @@ def write_package(
     package: str = DEFAULT_PACKAGE,
     sse_actions: Iterable[str] = (),
     actions: Optional[Iterable[str]] = None,
+    asynchronous: bool = True,
 ) -> List[Path]:
     """Generate ``service`` into ``out/package/service/vYYYYMMDD/``; the files written."""
     if not isinstance(package, str) or not _PACKAGE.match(package) or keyword.iskeyword(package):
         fail("ClientError", f"package must be a Python identifier, got {package!r}")
     vdir, spec = load_spec(services_dir, service, version)
     files = generate(
-        spec, service=service, version=_api_version(vdir), sse_actions=sse_actions, actions=actions
+        spec,
+        service=service,
+        version=_api_version(vdir),
+        sse_actions=sse_actions,
+        actions=actions,
+        asynchronous=asynchronous,
     )
     root = Path(out) / package
     target = root / service / vdir
