@@ -30,15 +30,17 @@ and there is never a wait after the last attempt.
 
 from __future__ import annotations
 
-import logging
 import random
 import time
-from typing import Any, Callable, Mapping, Optional, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Protocol, TypeVar
 
 import attrs
 
 from ._validate import fail
 from .errors import TencentCloudSDKException
+
+if TYPE_CHECKING:
+    import logging
 
 __all__ = [
     "READ_ONLY_PREFIXES",
