@@ -28,19 +28,28 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Mapping, Optional, T
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import TencentCloudSDKException, detach
-from .profile import HttpProfile
-from .transport import AsyncHttpResponse, NetworkError, select_proxy
+from .profile import DEFAULT_MAX_RESPONSE_SIZE, HttpProfile
+from .transport import (
+    AsyncHttpResponse,
+    BodyDecoder,
+    NetworkError,
+    check_timeout,
+    connect_failed,
+    deadline_exceeded,
+    idle_timeout,
+    proxy_authentication_required,
+    proxy_environment,
+    response_too_large,
+    select_proxy,
+)
 
 if TYPE_CHECKING:
     import ssl
 
     from .request import PreparedRequest
 
-__all__ = ["DEFAULT_MAX_RESPONSE_SIZE", "AiohttpTransport"]
+__all__ = ["AiohttpTransport"]
 
-#: Bytes of decoded body accepted when the profile does not say (``max_response_size``).
-DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
-_LIMIT_FIELD = "max_response_size"
 # URL objects kept per URL string: a client POSTs to one or two URLs all day.
 _URL_CACHE_LIMIT = 256
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"]*")
@@ -84,15 +93,18 @@ def _uncancel(task: asyncio.Task[Any]) -> None:
 class _Route:
     """How to reach one ``(scheme, host)``: direct, or through a proxy (decided once)."""
 
-    __slots__ = ("extra_headers", "proxy", "proxy_headers")
+    __slots__ = ("extra_headers", "proxy", "proxy_headers", "shown")
 
     def __init__(
         self,
         proxy: Any = None,
+        shown: Optional[str] = None,
         proxy_headers: Optional[Dict[str, str]] = None,
         extra_headers: Optional[Dict[str, str]] = None,
     ) -> None:
         self.proxy = proxy
+        # The proxy's URL without user info, for messages.
+        self.shown = shown
         # Sent to the proxy on CONNECT (https targets) ...
         self.proxy_headers = proxy_headers
         # ... or added to the request itself (http targets, sent to the proxy as is).
@@ -111,16 +123,17 @@ def _proxy_route(aiohttp: Any, proxy: str, scheme: str) -> _Route:
         netloc = f"{netloc}:{parts.port}"
     # aiohttp gets the proxy URL without user info, so the password cannot
     # surface in its reprs or error messages; it travels in a header.
-    bare = aiohttp.helpers.URL(urlunsplit((parts.scheme, netloc, "", "", "")))
+    shown = urlunsplit((parts.scheme, netloc, "", "", ""))
+    bare = aiohttp.helpers.URL(shown)
     if parts.username is None and parts.password is None:
-        return _Route(bare)
+        return _Route(bare, shown)
     import base64
 
     pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
     auth = {"Proxy-Authorization": "Basic " + base64.b64encode(pair.encode()).decode("ascii")}
     if scheme == "https":
-        return _Route(bare, proxy_headers=auth)
-    return _Route(bare, extra_headers=auth)
+        return _Route(bare, shown, proxy_headers=auth)
+    return _Route(bare, shown, extra_headers=auth)
 
 
 _CONNECTOR_CLASSES: Dict[int, Any] = {}
@@ -188,11 +201,6 @@ def _strip_urls(text: str) -> str:
     return _URL.sub("<url>", text)
 
 
-def _max_response_size(profile: HttpProfile) -> int:
-    value = getattr(profile, _LIMIT_FIELD, None)
-    return DEFAULT_MAX_RESPONSE_SIZE if value is None else int(value)
-
-
 def _ssl_setting(profile: HttpProfile) -> Union[bool, ssl.SSLContext]:
     """aiohttp's ``ssl=``: True (system CAs), an SSLContext for a bundle, or False."""
     certification = profile.certification
@@ -209,72 +217,83 @@ def _ssl_setting(profile: HttpProfile) -> Union[bool, ssl.SSLContext]:
         return False
     if not isinstance(certification, str):
         return True
+    import os
     import ssl
 
     try:
+        if os.path.isdir(certification):
+            return ssl.create_default_context(capath=certification)
         return ssl.create_default_context(cafile=certification)
     except (OSError, ssl.SSLError) as exc:
         failure = TencentCloudSDKException(
             "ClientError",
-            f"HttpProfile.certification: cannot load the CA bundle {certification!r} "
+            f"HttpProfile.certification: cannot load the CA certificates {certification!r} "
             f"({type(exc).__name__})",
         )
     raise detach(failure)
 
 
-class _TooLarge(Exception):
-    """The decoded body passed the size limit (internal; becomes ``ClientError``)."""
-
-
 class AiohttpTransport:
     """The asyncio executor on aiohttp: one ``ClientSession`` on the first loop that sends.
 
-    Like :class:`~tcfunc.transport.Urllib3Transport`:
+    It follows the rules of :mod:`tcfunc.transport`, as the urllib3
+    transport does:
 
-    * ``timeout`` bounds one attempt: waiting for a pooled connection,
-      connecting, sending, the answer's headers and (not streamed) its whole
-      body. Streamed, it bounds everything up to the headers, then each wait
-      for the next piece of the body, not the whole stream.
-    * The decoded body may be at most ``HttpProfile.max_response_size`` bytes
-      (default :data:`DEFAULT_MAX_RESPONSE_SIZE`); past it the connection is
-      dropped and ``ClientError`` raised.
-    * Failures raise :class:`~tcfunc.transport.NetworkError` whose
-      ``reached_server`` is False only for failures while connecting.
+    * ``timeout`` is the deadline of one attempt: waiting for a pooled
+      connection, connecting, sending, the answer's headers and (not
+      streamed) its whole body. Streamed, it bounds everything up to the
+      headers, then each wait for the next piece of the body, not the whole
+      stream. ``HttpProfile.connectTimeout`` bounds connecting more tightly.
+    * The decoded body may hold at most ``HttpProfile.max_response_size``
+      bytes, streamed or not; past it the connection is dropped and
+      ``ClientError.ResponseTooLarge`` raised. Decoding is
+      :class:`~tcfunc.transport.BodyDecoder`'s (aiohttp's own is off), so both
+      clients decode the same codings the same way.
+    * Failures raise :class:`~tcfunc.transport.NetworkError` (no exception
+      chain, no URL query in the message) whose ``reached_server`` is False
+      only for failures while connecting; a proxy answering 407 raises
+      ``ClientError.ProxyAuthenticationRequired``.
     * Proxies: ``HttpProfile.proxy`` (its credentials become a
       ``Proxy-Authorization`` header), else ``HTTPS_PROXY`` / ``HTTP_PROXY`` /
       ``NO_PROXY`` as read when the transport is built.
     * TLS against the system's CAs, ``certification``'s bundle, or not at all
       (``certification=False``, one warning here).
     * ``pool_size`` caps the connections per host; a task beyond it waits
-      for a free one, within its timeout. Connections are always kept alive
-      (``keepAlive`` is accepted for porting, as in the sync client). No
-      redirects, no cookies, no hidden retries.
+      for a free one, within its deadline. Connections are always kept alive
+      (``keepAlive`` is accepted for porting, as in the sync client);
+      TCP_NODELAY is on (aiohttp sets it on every connection). No redirects,
+      no cookies, no hidden resends.
 
     The request's headers are sent as given (``Host`` included, exactly as
     signed), plus ``Accept-Encoding: identity`` unless they name one (what
-    urllib3 sends) and aiohttp's ``User-Agent``; a compressed answer is
-    decoded all the same, as urllib3 does.
+    urllib3 sends) and aiohttp's ``User-Agent``; aiohttp adds no ``Accept``
+    and no ``Content-Type``. The URL is sent as prepared, never re-quoted.
     """
 
     def __init__(self, http_profile: HttpProfile) -> None:
-        import urllib.request
-
         aiohttp = _import_aiohttp()
         self._aiohttp = aiohttp
         self._url_class = aiohttp.helpers.URL
         self._profile = http_profile
-        self._env_proxies = urllib.request.getproxies_environment()
+        self._env_proxies = proxy_environment()
         self._ssl = _ssl_setting(http_profile)
-        self._limit = _max_response_size(http_profile)
+        limit = getattr(http_profile, "max_response_size", None)
+        self._limit: int = DEFAULT_MAX_RESPONSE_SIZE if limit is None else limit
         self._session: Any = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._routes: Dict[Tuple[str, str], _Route] = {}
         # url -> (yarl URL, host, route) for URLs without a query (POST's).
         self._targets: Dict[str, Tuple[Any, str, _Route]] = {}
         self._failed_connecting: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
-        # Our own deadline bounds each attempt; aiohttp's timers stay off.
-        self._no_timeout = aiohttp.ClientTimeout(
-            total=None, connect=None, sock_connect=None, sock_read=None
+        # The deadline is ours (one timer per attempt); aiohttp's timers are
+        # off but for connectTimeout, never rounded up to whole seconds.
+        connect = getattr(http_profile, "connectTimeout", None)
+        self._aio_timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None if connect is None else float(connect),
+            sock_connect=None,
+            sock_read=None,
+            ceil_threshold=float("inf"),
         )
         self._errors: Tuple[type[BaseException], ...] = (
             aiohttp.ClientError,
@@ -282,6 +301,8 @@ class AiohttpTransport:
             ValueError,
             asyncio.TimeoutError,
         )
+        self._proxy_error = aiohttp.ClientHttpProxyError
+        self._checked: float = -1.0
 
     # --- the session -------------------------------------------------------
 
@@ -290,12 +311,11 @@ class AiohttpTransport:
         if session is not None:
             if self._loop is loop:
                 return session
-            failure = TencentCloudSDKException(
+            raise TencentCloudSDKException(
                 "ClientError",
                 "this async client's transport belongs to another event loop: use one "
                 "client per loop, or await client.aclose() before using it in a new one",
             )
-            raise failure
         aiohttp = self._aiohttp
         connector = _connector_class(aiohttp)(
             self._failed_connecting,
@@ -305,10 +325,11 @@ class AiohttpTransport:
         )
         session = aiohttp.ClientSession(
             connector=connector,
-            timeout=self._no_timeout,
-            trust_env=False,  # the environment's proxies are read once, by select_proxy
+            timeout=self._aio_timeout,
+            trust_env=False,  # the environment's proxies were read once, by proxy_environment
             cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=True,
+            # BodyDecoder decodes, with its bound on every step.
+            auto_decompress=False,
             # urllib3 sends no Accept and asks for identity; an explicit
             # Content-Type is never replaced, and none is invented.
             skip_auto_headers=("Accept", "Content-Type"),
@@ -339,16 +360,20 @@ class AiohttpTransport:
             self._routes[key] = route
         return route
 
-    def _target(self, url: str) -> Tuple[Any, str, _Route]:
-        """``(yarl URL, host, route)`` for ``url``, cached for query-less URLs."""
+    def _target(self, url: str) -> Optional[Tuple[Any, str, _Route]]:
+        """``(yarl URL, host, route)`` for ``url`` (None if unusable), cached without a query."""
         cached = self._targets.get(url)
         if cached is not None:
             return cached
         scheme, _, rest = url.partition("://")
         host = rest.split("/", 1)[0].split("?", 1)[0]
-        # encoded=True: the URL is sent exactly as prepared and signed (a v1
-        # GET's query string would otherwise be re-quoted).
-        target = (self._url_class(url, encoded=True), host, self._route(scheme.lower(), host))
+        try:
+            # encoded=True: the URL is sent exactly as prepared and signed (a
+            # v1 GET's query string would otherwise be re-quoted).
+            parsed = self._url_class(url, encoded=True)
+        except ValueError:
+            return None
+        target = (parsed, host, self._route(scheme.lower(), host))
         if "?" not in url:
             if len(self._targets) >= _URL_CACHE_LIMIT:
                 self._targets.clear()
@@ -361,23 +386,23 @@ class AiohttpTransport:
         self, request: PreparedRequest, timeout: float, *, stream: bool = False
     ) -> AsyncHttpResponse:
         """Send ``request``; see :class:`~tcfunc.transport.AsyncTransport` and the class notes."""
+        if timeout != self._checked:  # a client sends with one timeout all day
+            self._checked = check_timeout(timeout)
         loop = asyncio.get_running_loop()
         session = self._session if self._loop is loop else self._open(loop)
         task = asyncio.current_task()
         assert task is not None  # send is awaited inside a task
-        try:
-            url, host, route = self._target(request.url)
-        except ValueError:
-            failure: BaseException = NetworkError(
-                "the request URL is not valid", reached_server=False
-            )
-            raise detach(failure) from None
+        target = self._target(request.url)
+        if target is None:
+            raise NetworkError("the request URL is not valid", reached_server=False)
+        url, host, route = target
         headers: Mapping[str, str] = request.headers
         if route.extra_headers is not None:
             headers = {**headers, **route.extra_headers}
         expiry = _Expiry(task)
         handle = loop.call_later(timeout, expiry)
         resp: Any = None
+        failure: BaseException
         try:
             resp = await session.request(
                 request.method,
@@ -388,6 +413,8 @@ class AiohttpTransport:
                 proxy=route.proxy,
                 proxy_headers=route.proxy_headers,
             )
+            if resp.status == 407 and route.proxy is not None:
+                raise _ProxyAuth
             if stream:
                 handle.cancel()
                 return AsyncHttpResponse(
@@ -396,7 +423,7 @@ class AiohttpTransport:
                     chunks=self._stream(resp, host, timeout),
                     close=_closer(resp),
                 )
-            body = await self._read(resp)
+            body = await self._read(resp, host)
             handle.cancel()
             return AsyncHttpResponse(resp.status, resp.headers, body)
         except asyncio.CancelledError:
@@ -407,11 +434,15 @@ class AiohttpTransport:
             if not expiry.fired:
                 raise  # the caller cancelled: CancelledError is theirs
             _uncancel(task)
-            failure = self._timed_out(host, timeout, connecting)
-        except _TooLarge:
+            failure = self._timed_out(host, route, timeout, connecting)
+        except TencentCloudSDKException as exc:  # too large, or a body that does not decode
             handle.cancel()
             resp.close()
-            failure = self._too_large(host)
+            failure = exc
+        except _ProxyAuth:
+            handle.cancel()
+            resp.close()
+            failure = proxy_authentication_required(route.shown or "", host)
         except self._errors as exc:
             handle.cancel()
             if resp is not None:
@@ -419,9 +450,9 @@ class AiohttpTransport:
             connecting = self._connect_mark(task)
             if expiry.fired:  # the deadline's cancel surfaced as another error
                 _uncancel(task)
-                failure = self._timed_out(host, timeout, connecting)
+                failure = self._timed_out(host, route, timeout, connecting)
             else:
-                failure = self._network_error(exc, host, connecting)
+                failure = self._network_error(exc, host, route, connecting)
         except BaseException:
             handle.cancel()
             if resp is not None:
@@ -439,101 +470,95 @@ class AiohttpTransport:
             failed.discard(task)
         return marked
 
-    async def _read(self, resp: Any) -> bytes:
-        """The decoded body, at most the limit; raises :class:`_TooLarge` past it."""
+    async def _read(self, resp: Any, host: str) -> bytes:
+        """The decoded body, at most the limit (``ClientError.ResponseTooLarge`` past it)."""
         limit = self._limit
+        encoding = resp.headers.get("Content-Encoding")
         length = resp.content_length
-        if length is not None and "Content-Encoding" not in resp.headers:
+        if length is not None and encoding is None:
             if length > limit:
-                raise _TooLarge
+                raise response_too_large(host, limit)
             # Content-Length bounds what aiohttp reads: the cheapest path.
             body: bytes = await resp.read()
             return body
-        content = resp.content
+        decoder = BodyDecoder(encoding, limit, host)
+        feed = decoder.feed
+        readany = resp.content.readany
         parts = []
-        size = 0
         while True:
-            chunk = await content.readany()
+            chunk = await readany()
             if not chunk:
                 break
-            size += len(chunk)
-            if size > limit:
-                raise _TooLarge
-            parts.append(chunk)
+            parts.append(feed(chunk))
+        parts.append(decoder.end())
         resp.release()
         return b"".join(parts)
 
     async def _stream(self, resp: Any, host: str, timeout: float) -> AsyncIterator[bytes]:
-        """The body as it arrives; each wait for a piece is bounded by ``timeout``."""
+        """The decoded body as it arrives; each wait for a piece is bounded by ``timeout``."""
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None  # iterated inside a task
         readany = resp.content.readany
-        limit = self._limit
-        size = 0
+        decoder = BodyDecoder(resp.headers.get("Content-Encoding"), self._limit, host)
+        failure: BaseException
         while True:
             expiry = _Expiry(task)
             handle = loop.call_later(timeout, expiry)
             try:
                 chunk = await readany()
+                handle.cancel()
+                piece = decoder.feed(chunk) if chunk else decoder.end()
             except asyncio.CancelledError:
                 handle.cancel()
                 resp.close()
                 if not expiry.fired:
                     raise
                 _uncancel(task)
-                failure: BaseException = NetworkError(
-                    f"read from {host} timed out after {timeout:g}s", reached_server=True
-                )
+                failure = idle_timeout(host, timeout)
+            except TencentCloudSDKException as exc:
+                resp.close()
+                failure = exc
             except self._errors as exc:
                 handle.cancel()
                 resp.close()
                 if expiry.fired:
                     _uncancel(task)
-                    failure = NetworkError(
-                        f"read from {host} timed out after {timeout:g}s", reached_server=True
-                    )
+                    failure = idle_timeout(host, timeout)
                 else:
-                    failure = self._network_error(exc, host, connecting=False)
+                    failure = self._network_error(exc, host, _DIRECT, connecting=False)
             else:
-                handle.cancel()
+                if piece:
+                    yield piece
                 if not chunk:
                     return
-                size += len(chunk)
-                if size > limit:
-                    resp.close()
-                    failure = self._too_large(host)
-                else:
-                    yield chunk
-                    continue
+                continue
             raise detach(failure)
 
     # --- errors ------------------------------------------------------------
 
-    def _too_large(self, host: str) -> TencentCloudSDKException:
-        return TencentCloudSDKException(
-            "ClientError",
-            f"the answer from {host} is larger than HttpProfile.{_LIMIT_FIELD} "
-            f"({self._limit} bytes); the connection was dropped",
-        )
-
     @staticmethod
-    def _timed_out(host: str, timeout: float, connecting: bool) -> NetworkError:
+    def _timed_out(host: str, route: _Route, timeout: float, connecting: bool) -> NetworkError:
         if connecting:
-            return NetworkError(
-                f"could not connect to {host}: timed out after {timeout:g}s",
-                reached_server=False,
-            )
-        return NetworkError(f"read from {host} timed out after {timeout:g}s", reached_server=True)
+            return connect_failed(host, f"timed out after {timeout:g}s", route.shown)
+        return deadline_exceeded(host, timeout)
 
-    def _network_error(self, exc: BaseException, host: str, connecting: bool) -> NetworkError:
+    def _network_error(
+        self, exc: BaseException, host: str, route: _Route, connecting: bool
+    ) -> BaseException:
+        if isinstance(exc, self._proxy_error) and getattr(exc, "status", None) == 407:
+            return proxy_authentication_required(route.shown or "", host)
         reason = _reason(exc)
         if connecting or isinstance(exc, self._aiohttp.ClientConnectorError):
-            return NetworkError(f"could not connect to {host}: {reason}", reached_server=False)
+            return connect_failed(host, reason, route.shown)
         return NetworkError(
             f"connection to {host} failed after the request was sent: {reason}",
             reached_server=True,
         )
+
+
+class _ProxyAuth(Exception):
+    """A proxy answered 407 to a plain-HTTP request it was to forward (internal)."""
 
 
 def _closer(resp: Any) -> Any:
