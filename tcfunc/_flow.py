@@ -194,7 +194,7 @@ def attempt_flow(
             service=core._service,
             version=core._apiVersion,
             region=core.region,
-            credential=credential if credential is not None else _UNSIGNED,
+            credential=credential,
             profile=core.profile,
             timestamp=timestamp,
             headers=headers,
@@ -255,7 +255,3 @@ def attempt_flow(
 def single_event(document: Any) -> Dict[str, Any]:
     """The one event a plain JSON answer is, for ``call_sse`` (its ``data`` is the JSON text)."""
     return {"data": json.dumps(document, ensure_ascii=False)}
-
-
-# Placeholder for SkipSign calls made without any credential; never sent.
-_UNSIGNED = Credential("SKIP", "SKIP")

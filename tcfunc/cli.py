@@ -273,6 +273,7 @@ def curl_command(prepared: PreparedRequest) -> str:
 
 
 def _sign(args: argparse.Namespace) -> int:
+    from ._credential import snapshot
     from .request import prepare_request
 
     prepared = prepare_request(
@@ -281,7 +282,7 @@ def _sign(args: argparse.Namespace) -> int:
         service=args.service,
         version=args.version,
         region=args.region,
-        credential=_credential(args),
+        credential=snapshot(_credential(args), skip_sign=False),
         profile=_profile(args),
         timestamp=args.timestamp,
         nonce=args.nonce,
