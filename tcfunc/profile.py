@@ -4,25 +4,61 @@ Keyword names and defaults are those of the official SDK 3.1.195 so that code
 ports with little change. Unlike the official classes these are immutable and
 validated when built: a bad value raises :class:`TencentCloudSDKException`
 (code ``ClientError``) naming the field. Change a value with
-``attrs.evolve(profile, reqTimeout=10)``, which validates again.
+``attrs.evolve(profile, reqTimeout=10)``, which validates again; setting an
+attribute raises :class:`FrozenProfileError` (``ClientError``, and an
+``AttributeError``) saying so.
+
+Limits (each refused at construction with ``ClientError`` past its bound):
+``reqTimeout`` and ``connectTimeout`` above 0 and at most :data:`MAX_TIMEOUT`
+(24 h); ``pool_size`` at most :data:`MAX_POOL_SIZE` (1000);
+``max_response_size`` from 1 KiB to :data:`MAX_RESPONSE_SIZE` (1 GiB), default
+:data:`DEFAULT_MAX_RESPONSE_SIZE` (64 MiB).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
 from ._validate import check_host, check_no_control, fail
-from .retry import Retryer
+from .errors import TencentCloudSDKException
 
-__all__ = ["ClientProfile", "HttpProfile", "RegionBreakerProfile", "redact_url"]
+if TYPE_CHECKING:
+    # Only for the annotation: the retry module (and logging) stay off the pure path.
+    from .retry import Retryer
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "MAX_POOL_SIZE",
+    "MAX_RESPONSE_SIZE",
+    "MAX_TIMEOUT",
+    "ClientProfile",
+    "FrozenProfileError",
+    "HttpProfile",
+    "RegionBreakerProfile",
+    "redact_url",
+]
+
+#: Longest ``reqTimeout``/``connectTimeout`` accepted, in seconds (24 h):
+#: beyond it a socket timeout overflows on some platforms, and no API call
+#: needs a day.
+MAX_TIMEOUT = 24 * 60 * 60.0
+#: Most connections a pool may keep per host.
+MAX_POOL_SIZE = 1000
+#: Default bound of a decoded answer's size: far above the API's largest
+#: answers (a few MiB), far below what would hurt a small container.
+DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
+#: Largest ``max_response_size`` accepted (1 GiB).
+MAX_RESPONSE_SIZE = 1024 * 1024 * 1024
+_MIN_RESPONSE_SIZE = 1024
 
 _REQUEST_CLIENT = re.compile(r"^[0-9a-zA-Z\-_,;.]+$")
 _SIGN_METHODS = ("TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256")
 _LANGUAGES = ("zh-CN", "en-US")
+_BACKUP_ENDPOINT = re.compile(r"^(?:[a-z0-9]+-[a-z0-9]+\.)?tencentcloudapi\.com$")
 
 
 def redact_url(url: Optional[str]) -> Optional[str]:
@@ -89,9 +125,67 @@ def _check_optional_host(name: str) -> Any:
     return check
 
 
+def _timeout_ok(value: Any) -> bool:
+    # "not 0 < value" also catches NaN; the upper bound catches inf and 1e10.
+    return (
+        not isinstance(value, bool) and isinstance(value, (int, float)) and 0 < value <= MAX_TIMEOUT
+    )
+
+
 def _check_timeout(_inst: Any, _attr: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        fail("ClientError", f"HttpProfile.reqTimeout must be a positive number, got {value!r}")
+    if not _timeout_ok(value):
+        fail(
+            "ClientError",
+            f"HttpProfile.reqTimeout must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT:g} (24 h), got {value!r}",
+        )
+
+
+def _check_connect_timeout(_inst: Any, _attr: Any, value: Any) -> None:
+    if value is not None and not _timeout_ok(value):
+        fail(
+            "ClientError",
+            f"HttpProfile.connectTimeout must be None or a number of seconds above 0 and at "
+            f"most {MAX_TIMEOUT:g} (24 h), got {value!r}",
+        )
+
+
+def _check_bool(name: str) -> Any:
+    def check(_inst: Any, _attr: Any, value: Any) -> None:
+        if not isinstance(value, bool):
+            fail("ClientError", f"{name} must be True or False, got {value!r}")
+
+    return check
+
+
+def _check_response_size(_inst: Any, _attr: Any, value: Any) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not _MIN_RESPONSE_SIZE <= value <= MAX_RESPONSE_SIZE
+    ):
+        fail(
+            "ClientError",
+            f"HttpProfile.max_response_size must be a number of bytes from {_MIN_RESPONSE_SIZE} "
+            f"to {MAX_RESPONSE_SIZE} (1 GiB), got {value!r}",
+        )
+
+
+def _check_pool_size(_inst: Any, _attr: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_POOL_SIZE:
+        fail(
+            "ClientError",
+            f"HttpProfile.pool_size must be an integer from 1 to {MAX_POOL_SIZE}, got {value!r}",
+        )
+
+
+def _check_pre_conn(_inst: Any, _attr: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_POOL_SIZE:
+        fail(
+            "ClientError",
+            f"HttpProfile.pre_conn_pool_size must be an integer from 0 to {MAX_POOL_SIZE}, "
+            f"got {value!r}",
+        )
 
 
 def _check_proxy(_inst: Any, _attr: Any, value: Any) -> None:
@@ -114,9 +208,25 @@ def _check_proxy(_inst: Any, _attr: Any, value: Any) -> None:
 
 
 def _check_certification(_inst: Any, _attr: Any, value: Any) -> None:
-    if value is None or value is False or isinstance(value, str):
+    if value is None or value is False:
         return
-    fail("ClientError", "HttpProfile.certification must be a CA bundle path, False or None")
+    if not isinstance(value, str) or not value:
+        fail(
+            "ClientError",
+            "HttpProfile.certification must be the path of a CA bundle (or of a directory of "
+            f"CA certificates), False or None, got {value!r}",
+        )
+    import os  # only when a path is given
+
+    if os.path.isdir(value):
+        readable = os.access(value, os.R_OK | os.X_OK)
+    else:
+        readable = os.path.isfile(value) and os.access(value, os.R_OK)
+    if not readable:
+        fail(
+            "ClientError",
+            f"HttpProfile.certification names no readable CA bundle file or directory: {value!r}",
+        )
 
 
 def _check_positive_int(name: str) -> Any:
@@ -127,58 +237,120 @@ def _check_positive_int(name: str) -> Any:
     return check
 
 
-@attrs.frozen(kw_only=False)
+@attrs.frozen(init=False)
 class HttpProfile:
-    """How requests travel: scheme, host, method, timeout, proxy, TLS.
+    """How requests travel: scheme, host, method, timeout, proxy, TLS, limits.
 
     Args:
         protocol: ``"https"`` (default) or ``"http"``.
         endpoint: host to send to, e.g. ``"cvm.tencentcloudapi.com"`` or
             ``"127.0.0.1:8080"``; default ``<service>.<rootDomain>``.
         reqMethod: ``"POST"`` (default) or ``"GET"``.
-        reqTimeout: seconds, used as both connect and read timeout.
-        keepAlive: kept for porting; tcfunc always pools and reuses connections.
-        proxy: ``http(s)://[user:password@]host:port``; the password never
-            appears in a repr or a log.
+        reqTimeout: the deadline of one attempt in seconds (default 60, at
+            most 24 h): connecting, sending, the answer's headers and its
+            whole body must be done within it, whatever the server does. For
+            a streamed answer (server-sent events) it bounds the time to the
+            headers and then each wait for the next event, not the whole
+            stream. See :mod:`tcfunc.transport` for the details.
+        keepAlive: ``True`` or ``False``, kept for porting; tcfunc always
+            pools and reuses connections.
+        proxy: ``http(s)://[user:password@]host:port`` (a bare
+            ``host:port`` means ``http://host:port``); the user info never
+            appears in a repr, a log line or an error.
         rootDomain: default ``"tencentcloudapi.com"``.
-        certification: CA bundle path; ``False`` disables TLS verification.
+        certification: the path of a CA bundle file or of a directory of CA
+            certificates (hashed names, as ``c_rehash`` makes them); it must
+            exist and be readable when the profile is built. ``False``
+            disables TLS verification; ``None`` (default) uses the system's
+            store.
         apigw_endpoint: send to this API-gateway host instead (signed for the
             normal endpoint, as the official SDK does).
-        pool_size: connections kept per host; size it to your thread pool.
+        pool_size: connections kept per host, 1 to 1000 (default 16); size it
+            to your thread pool.
+        connectTimeout: keyword only; seconds allowed for connecting (TCP,
+            proxy tunnel, TLS handshake) within the deadline. Default None:
+            connecting may use the whole ``reqTimeout``.
+        max_response_size: keyword only; most bytes a decoded answer may
+            hold, 1 KiB to 1 GiB (default 64 MiB), streamed or not; past it
+            the call fails with ``ClientError.ResponseTooLarge``.
+        pre_conn_pool_size: keyword only; the official SDK's pre-connected
+            pool: when a host is first used, this many connections are
+            opened in the background and kept in the pool (which grows to
+            hold them). Default 0.
+        scheme: keyword only; the official SDK's alias of ``protocol``.
     """
 
     protocol: str = attrs.field(
-        default="https",
         converter=_default_https,
         validator=_check_choice("HttpProfile.protocol", ("http", "https")),
     )
-    endpoint: Optional[str] = attrs.field(
-        default=None, validator=_check_optional_host("HttpProfile.endpoint")
-    )
+    endpoint: Optional[str] = attrs.field(validator=_check_optional_host("HttpProfile.endpoint"))
     reqMethod: str = attrs.field(
-        default="POST",
         converter=_upper_method,
         validator=_check_choice("HttpProfile.reqMethod", ("GET", "POST")),
     )
     reqTimeout: Union[int, float] = attrs.field(
-        default=60, converter=_default_timeout, validator=_check_timeout
+        converter=_default_timeout, validator=_check_timeout
     )
-    keepAlive: bool = False
-    proxy: Optional[str] = attrs.field(
-        default=None, validator=_check_proxy, repr=lambda v: repr(redact_url(v))
-    )
+    keepAlive: bool = attrs.field(validator=_check_bool("HttpProfile.keepAlive"))
+    proxy: Optional[str] = attrs.field(validator=_check_proxy, repr=lambda v: repr(redact_url(v)))
     rootDomain: str = attrs.field(
-        default="tencentcloudapi.com",
         converter=_default_root,
         validator=_check_optional_host("HttpProfile.rootDomain"),
     )
-    certification: Union[str, bool, None] = attrs.field(
-        default=None, validator=_check_certification
-    )
+    certification: Union[str, bool, None] = attrs.field(validator=_check_certification)
     apigw_endpoint: Optional[str] = attrs.field(
-        default=None, validator=_check_optional_host("HttpProfile.apigw_endpoint")
+        validator=_check_optional_host("HttpProfile.apigw_endpoint")
     )
-    pool_size: int = attrs.field(default=16, validator=_check_positive_int("HttpProfile.pool_size"))
+    pool_size: int = attrs.field(validator=_check_pool_size)
+    connectTimeout: Union[int, float, None] = attrs.field(validator=_check_connect_timeout)
+    max_response_size: int = attrs.field(validator=_check_response_size)
+    pre_conn_pool_size: int = attrs.field(validator=_check_pre_conn)
+
+    def __init__(
+        self,
+        protocol: Optional[str] = "https",
+        endpoint: Optional[str] = None,
+        reqMethod: Optional[str] = "POST",
+        reqTimeout: Union[int, float, None] = 60,
+        keepAlive: bool = False,
+        proxy: Optional[str] = None,
+        rootDomain: Optional[str] = "tencentcloudapi.com",
+        certification: Union[str, bool, None] = None,
+        apigw_endpoint: Optional[str] = None,
+        pool_size: int = 16,
+        *,
+        connectTimeout: Union[int, float, None] = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        pre_conn_pool_size: int = 0,
+        scheme: Optional[str] = None,
+    ) -> None:
+        # A hand-written __init__ only to take the official ``scheme``
+        # attribute as a keyword; everything else is attrs' own (converters,
+        # validators, evolve).
+        if scheme is not None:
+            if protocol not in (None, "https", scheme):
+                fail(
+                    "ClientError",
+                    f"HttpProfile got protocol={protocol!r} and scheme={scheme!r}; "
+                    "scheme is the official alias of protocol: give one",
+                )
+            protocol = scheme
+        self.__attrs_init__(
+            protocol,
+            endpoint,
+            reqMethod,
+            reqTimeout,
+            keepAlive,
+            proxy,
+            rootDomain,
+            certification,
+            apigw_endpoint,
+            pool_size,
+            connectTimeout,
+            max_response_size,
+            pre_conn_pool_size,
+        )
 
     @property
     def scheme(self) -> str:
@@ -188,18 +360,20 @@ class HttpProfile:
 
 def _check_backup_endpoint(_inst: Any, _attr: Any, value: Any) -> None:
     # The official rule: "tencentcloudapi.com" or "<region>.tencentcloudapi.com"
-    # where the region has exactly one dash (ap-guangzhou).
-    ok = isinstance(value, str)
-    if ok:
-        parts = value.split(".")
-        ok = len(parts) in (2, 3) and parts[-2:] == ["tencentcloudapi", "com"]
-        if ok and len(parts) == 3:
-            ok = len(parts[0].split("-")) == 2 and all(parts[0].split("-"))
+    # where the region has exactly one dash (ap-guangzhou); the official check
+    # lets "https://ap-guangzhou.tencentcloudapi.com" through (the region part
+    # "https://ap-guangzhou" has one dash), so the region's characters are
+    # checked too.
+    ok = isinstance(value, str) and _BACKUP_ENDPOINT.match(value) is not None
     if not ok:
+        hint = ""
+        if isinstance(value, str) and "://" in value:
+            hint = " (no scheme or path: it is a domain suffix, not a URL)"
         fail(
             "ClientError",
-            "RegionBreakerProfile.backup_endpoint must be tencentcloudapi.com or "
-            f"${{region}}.tencentcloudapi.com, got {value!r}",
+            "RegionBreakerProfile.backup_endpoint must be a domain suffix, tencentcloudapi.com "
+            "or <region>.tencentcloudapi.com such as ap-guangzhou.tencentcloudapi.com; "
+            f"requests then go to <service>.<backup_endpoint>{hint}, got {value!r}",
         )
 
 
@@ -349,3 +523,56 @@ class ClientProfile:
         # breaker is switched on; do the same once, at construction.
         if not self.disable_region_breaker and self.region_breaker_profile is None:
             object.__setattr__(self, "region_breaker_profile", RegionBreakerProfile())
+
+
+class FrozenProfileError(TencentCloudSDKException, attrs.exceptions.FrozenInstanceError):
+    """Raised on setting (or deleting) an attribute of a frozen profile.
+
+    Code ``ClientError``; also an :class:`attrs.exceptions.FrozenInstanceError`
+    and so an ``AttributeError``, so code that catches either keeps working.
+    """
+
+    # attrs' FrozenError has an __init__ of its own (no arguments) and, in
+    # older releases, a class-level ``args``: restore the exception's own
+    # ``args`` and initialise as the SDK exception.
+    args = BaseException.args
+
+    def __init__(
+        self,
+        code: Optional[str] = "ClientError",
+        message: Optional[str] = None,
+        requestId: Optional[str] = None,
+    ) -> None:
+        Exception.__init__(self, code, message, requestId)
+        self.code = code
+        self.message = message
+        self.requestId = requestId
+        self.msg = message or ""
+
+
+def _frozen_setattr(self: Any, name: str, _value: Any) -> None:
+    _refuse_change(self, name)
+
+
+def _frozen_delattr(self: Any, name: str) -> None:
+    _refuse_change(self, name)
+
+
+def _refuse_change(value: Any, name: str) -> None:
+    kind = type(value).__name__
+    raise FrozenProfileError(
+        "ClientError",
+        f"{kind} values are frozen and cannot be changed after construction (setting "
+        f"{name!r}): pass {name}=... to the constructor, {kind}({name}=...), or make a "
+        f"changed copy with attrs.evolve(profile, {name}=...)",
+    )
+
+
+# attrs refuses a frozen class with its own __setattr__ in the body; set
+# after the class is made, these replace attrs' bare FrozenInstanceError
+# with one that says what to do instead. attrs' __init__ sets fields with
+# object.__setattr__, so construction and evolve are unaffected.
+for _cls in (HttpProfile, RegionBreakerProfile, ClientProfile):
+    _cls.__setattr__ = _frozen_setattr  # type: ignore[method-assign]
+    _cls.__delattr__ = _frozen_delattr  # type: ignore[method-assign]
+del _cls

@@ -31,6 +31,7 @@ from urllib.parse import urlencode, urlsplit
 import attrs
 
 from . import signing
+from ._redact import redact_query  # the one rule: v1 Signature, Token, WebIdentityToken, ...
 from ._validate import CONTROL_CHARS, check_host, fail
 from ._version import __version__
 from ._credential import Credential, CredentialProvider
@@ -182,15 +183,6 @@ class PreparedRequest:
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
 
 
-# v1 GET requests carry these in the query string.
-_SECRET_QUERY = re.compile(r"(?<=[?&])(Signature|Token|SecretId)=[^&]*")
-
-
-def redact_query(url: str) -> str:
-    """``url`` with the values of v1 ``Signature``, ``Token`` and ``SecretId`` masked."""
-    return _SECRET_QUERY.sub(r"\1=***", url)
-
-
 def request_client_header(profile: ClientProfile) -> str:
     """The ``X-TC-RequestClient`` value: ``tcfunc/<version>[; <request_client>]``."""
     if profile.request_client:
@@ -303,17 +295,36 @@ def _utc_date(timestamp: int) -> str:
 _JSON = json.JSONEncoder(allow_nan=False)
 
 
+def _unencodable(exc: Exception) -> str:
+    """What is wrong with a value the wire format cannot carry, for a ClientError.
+
+    Said from the error's type (and, for ``TypeError``, its short message),
+    never by quoting the failing text: a ``UnicodeEncodeError`` holds the
+    whole string it failed on, and a v1 string to sign holds the token. The
+    ClientError is raised outside the ``except`` block so that the original
+    is not kept as its ``__context__`` either.
+    """
+    if isinstance(exc, UnicodeError):
+        return (
+            "params contain text that cannot be encoded as UTF-8 "
+            "(a lone surrogate such as '\\ud800')"
+        )
+    if isinstance(exc, ValueError) and "integer string conversion" in str(exc):
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+        return f"params contain an integer of more than {limit} digits, which cannot be sent"
+    if isinstance(exc, TypeError):
+        return f"params are not JSON-serialisable: TypeError: {exc}"
+    return f"params are not JSON-serialisable: {type(exc).__name__}"
+
+
 def _json_body(params: Any) -> bytes:
     try:
         return _JSON.encode(params).encode("ascii")
     except RecursionError:
-        raise TencentCloudSDKException(
-            "ClientError", "params are nested too deeply to serialise"
-        ) from None
+        problem = "params are nested too deeply to serialise"
     except (TypeError, ValueError) as exc:
-        raise TencentCloudSDKException(
-            "ClientError", f"params are not JSON-serialisable: {type(exc).__name__}: {exc}"
-        ) from None
+        problem = _unencodable(exc)
+    raise TencentCloudSDKException("ClientError", problem)
 
 
 def _check_form_value(value: Any) -> None:
@@ -342,11 +353,19 @@ def _flat_form(params: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
 def _urlencode(flat: Mapping[str, Any]) -> str:
     try:
         return urlencode(flat)
-    except UnicodeEncodeError:
-        # Lone surrogates cannot be UTF-8 encoded; JSON can escape them, a query cannot.
-        raise TencentCloudSDKException(
-            "ClientError", "params contain text that cannot be encoded as UTF-8"
-        ) from None
+    except ValueError as exc:
+        # Lone surrogates cannot be UTF-8 encoded (JSON can escape them, a
+        # query cannot); an int over Python's digit limit has no str().
+        problem = _unencodable(exc)
+    raise TencentCloudSDKException("ClientError", problem)
+
+
+def _utf8(value: Any) -> bytes:
+    try:
+        return str(value).encode("utf-8")
+    except ValueError as exc:  # a lone surrogate; an int over the digit limit
+        problem = _unencodable(exc)
+    raise TencentCloudSDKException("ClientError", problem)
 
 
 def _multipart(params: Mapping[str, Any], options: RequestOptions) -> Tuple[bytes, str]:
@@ -365,11 +384,11 @@ def _multipart(params: Mapping[str, Any], options: RequestOptions) -> Tuple[byte
         filename: Optional[str] = None
         if name in options.binary_params:
             filename = name
-            data: bytes = value if isinstance(value, bytes) else str(value).encode("utf-8")
+            data: bytes = value if isinstance(value, bytes) else _utf8(value)
         elif isinstance(value, bytes):
             data = value
         elif isinstance(value, str):
-            data = value.encode("utf-8")
+            data = _utf8(value)
         elif isinstance(value, (list, tuple, dict)):
             data = _json_body(value)
             content_type = JSON_TYPE
@@ -690,8 +709,16 @@ def _build_v1(
         signed = [name.replace("_", ".") for name in flat]
         if len(set(signed)) != len(signed):
             fail("ClientError", "two params have the same name once '_' is signed as '.'")
-    to_sign = signing.v1_string_to_sign(method, endpoint, "/", flat)
-    flat["Signature"] = signing.sign_v1(cred.secret_key, to_sign, profile.signMethod)
+    problem = None
+    try:
+        to_sign = signing.v1_string_to_sign(method, endpoint, "/", flat)
+        flat["Signature"] = signing.sign_v1(cred.secret_key, to_sign, profile.signMethod)
+    except ValueError as exc:
+        # str() of a huge int, or UTF-8 of a lone surrogate. The error holds
+        # the string to sign (token, secret id): raise outside this block.
+        problem = _unencodable(exc)
+    if problem is not None:
+        raise TencentCloudSDKException("ClientError", problem)
     encoded = _urlencode(flat)
 
     computed = {"Content-Type": FORM_TYPE}

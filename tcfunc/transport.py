@@ -1,37 +1,57 @@
-"""The executor: the only module that talks HTTP.
+"""The edge's interface: transport protocols and the values they exchange.
 
-:class:`Urllib3Transport` sends a :class:`~tcfunc.request.PreparedRequest`
-with urllib3 and hands back an :class:`HttpResponse`. Anything with the same
-``send`` method (:class:`Transport`) can take its place, which is how
-:class:`tcfunc.testing.FakeTransport` plugs into a client.
+A transport sends a :class:`~tcfunc.request.PreparedRequest` and hands back
+an :class:`HttpResponse` (:class:`Transport`, sync) or an
+:class:`AsyncHttpResponse` (:class:`AsyncTransport`, asyncio). The defaults
+are :class:`Urllib3Transport` (in :mod:`tcfunc._urllib3`, loaded on first
+use so that ``import tcfunc.transport`` loads no urllib3) and the aiohttp
+transport of :mod:`tcfunc.aio`; anything with the same ``send`` can take
+their place, which is how :class:`tcfunc.testing.FakeTransport` plugs in.
 
-urllib3 is imported when the first :class:`Urllib3Transport` is built, never
-when this module is imported, so ``import tcfunc`` stays cheap.
+This module also holds the rules both default transports follow, so they
+behave alike:
 
-Every failure leaves here as :class:`NetworkError` (code
-``ClientNetworkError``), whose message names the host and what went wrong and
-never carries a query string, token, key or signature, and whose
-``reached_server`` says whether the request may have reached the server
-(which decides whether a non-idempotent call may be retried). Only a failure
-while connecting counts as "not reached": DNS, connection refused or timed
-out, the TLS handshake (certificate verification included), the proxy or
-its tunnel. The pools' connections mark any error raised while they connect,
-so that this holds whatever urllib3 wraps the error in; every failure after
-that, an ``SSLError`` while reading the answer included, may have reached it.
+**What a deadline bounds.** The ``timeout`` given to ``send`` (the client
+passes ``HttpProfile.reqTimeout``) is a deadline for one attempt: from the
+moment ``send`` is called, connecting (TCP, the proxy's tunnel, the TLS
+handshake), sending the request, the answer's status line and headers and,
+unless streamed, its whole body must be done within ``timeout`` seconds,
+whatever the server does (dribbling headers or body a byte at a time,
+stalling). ``HttpProfile.connectTimeout``, when set, bounds connecting more
+tightly; it never extends the deadline. With ``stream=True`` (server-sent
+events) the deadline covers everything up to the answer's headers; after
+that each wait for the next piece of the body is bounded by ``timeout`` (an
+idle timeout) and the stream as a whole is not, since a model may
+legitimately stream for minutes. Name resolution (DNS) is done by the
+operating system's resolver and is not bounded by tcfunc. A retry policy
+gives each attempt a fresh deadline.
 
-urllib3 2 is required. urllib3's own debug lines name the request target,
-which for a v1 GET carries ``Signature``, ``Token`` and ``SecretId``: a
-filter on its ``urllib3.connectionpool`` logger masks those (and any other
-secret-named field) in its records.
+**How big an answer may be.** The decoded body (after ``gzip``/``deflate``,
+which tcfunc never asks for but decodes when a server sends them) may hold
+at most ``HttpProfile.max_response_size`` bytes (default
+:data:`DEFAULT_MAX_RESPONSE_SIZE`, 64 MiB), counted as it is read, streamed
+or not; past it the transport raises ``ClientError.ResponseTooLarge``
+(:func:`response_too_large`) and drops the connection.
+
+**Which proxy.** :func:`proxy_environment` reads ``HTTP(S)_PROXY`` and
+``NO_PROXY`` as the standard library does, without importing
+:mod:`urllib.request`; :func:`select_proxy` applies the profile's proxy or
+those variables with the standard library's ``NO_PROXY`` rules.
+
+**How failures read.** Every network failure is a :class:`NetworkError`
+(code ``ClientNetworkError``) whose message names the host (and the proxy,
+without its user info, when one is used) and never carries a query string,
+token, key or signature, and which has no exception chain (the foreign
+error may quote a v1 URL with its ``Signature``). ``reached_server`` says
+whether the request may have reached the server, which decides whether a
+non-idempotent call may be retried: only a failure while connecting (DNS,
+refused, connect timeout, TLS handshake and certificate, the proxy or its
+tunnel) counts as "not reached".
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import re
-import threading
-import warnings
+import os
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -45,35 +65,52 @@ from typing import (
     Mapping,
     Optional,
     Protocol,
-    Set,
     Tuple,
-    Type,
 )
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ._logging import redact_query
 from .errors import TencentCloudSDKException
-from .profile import HttpProfile
+from .profile import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    MAX_POOL_SIZE,
+    MAX_RESPONSE_SIZE,
+    MAX_TIMEOUT,
+)
 
 if TYPE_CHECKING:
     from .request import PreparedRequest
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "MAX_POOL_SIZE",
+    "MAX_RESPONSE_SIZE",
+    "MAX_TIMEOUT",
     "AsyncHttpResponse",
     "AsyncTransport",
+    "BodyDecoder",
     "Headers",
     "HttpResponse",
     "NetworkError",
     "Transport",
-    "Urllib3Transport",
+    "Urllib3Transport",  # noqa: F822 - resolved by the module __getattr__
+    "check_timeout",
+    "deadline_exceeded",
+    "idle_timeout",
+    "proxy_authentication_required",
+    "proxy_environment",
+    "response_too_large",
     "select_proxy",
 ]
 
-# Streamed reads ask for at most this much; read1 returns what has arrived.
-_CHUNK = 64 * 1024
-_QUERY = re.compile(r"\?[^\s'\"]*")
-# Set on an exception raised while a pool's connection was connecting.
-_CONNECT_FAILED = "_tcfunc_connect_failed"
+
+def __getattr__(name: str) -> Any:
+    # The urllib3 transport lives in its own module so that importing this
+    # one (for the protocols, in type hints and user transports) loads no
+    # urllib3; the old import path keeps working.
+    if name == "Urllib3Transport":
+        from ._urllib3 import Urllib3Transport
+
+        return Urllib3Transport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class NetworkError(TencentCloudSDKException):
@@ -189,8 +226,11 @@ class Transport(Protocol):
     ) -> HttpResponse:
         """Send ``request``; raise ``TencentCloudSDKException`` (``ClientNetworkError``) on failure.
 
-        ``timeout`` is used for connecting and for each read. With ``stream``
-        the body is not read before returning (server-sent events).
+        ``timeout`` is the deadline of this attempt in seconds (see the
+        module notes: connect, send, headers and, unless ``stream``, the whole
+        body). With ``stream`` the body is not read before returning
+        (server-sent events) and each later wait for it is bounded by
+        ``timeout``.
         """
         ...
 
@@ -289,10 +329,11 @@ def select_proxy(
     """The proxy URL to use for ``scheme://host``, or None to go direct.
 
     ``configured`` (``HttpProfile.proxy``) always applies, as in the official
-    SDK. Otherwise ``environment`` (as from
-    :func:`urllib.request.getproxies_environment`: ``https``, ``http``, ``no``
-    keys) is read with the standard library's rules, including ``NO_PROXY``
-    suffix matching by domain (never substring matching).
+    SDK. Otherwise ``environment`` (as from :func:`proxy_environment`:
+    ``https``, ``http``, ``no`` keys) is read with the standard library's
+    rules, including ``NO_PROXY`` suffix matching by domain (never substring
+    matching). :mod:`urllib.request` is imported only when a proxy variable
+    applies, for its ``NO_PROXY`` matching.
     """
     if configured:
         return configured if "://" in configured else "http://" + configured
@@ -309,374 +350,201 @@ def select_proxy(
     return proxy if "://" in proxy else "http://" + proxy
 
 
-def _describe(exc: BaseException) -> str:
-    """A short reason for ``exc``: class and message, query strings removed."""
-    reason: BaseException = exc
-    # urllib3 wraps the interesting error (ProtocolError(msg, OSError(...))).
-    for arg in getattr(exc, "args", ())[1:]:
-        if isinstance(arg, BaseException):
-            reason = arg
-    text = str(reason) or type(reason).__name__
-    return _QUERY.sub("", text)[:300]
+def proxy_environment(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The ``*_proxy`` variables of ``environ`` (default ``os.environ``), read as the stdlib does.
+
+    Returns ``{"https": ..., "http": ..., "no": ...}`` (only those set), the
+    same answer as :func:`urllib.request.getproxies_environment` without
+    importing it (about 20 ms of a cold start): names in any case, the
+    all-lowercase spelling winning and an empty lowercase value removing
+    the entry, and ``HTTP_PROXY`` in upper case ignored under CGI (when
+    ``REQUEST_METHOD`` is set, where a client's ``Proxy:`` header becomes
+    that variable).
+    """
+    env = os.environ if environ is None else environ
+    proxies: Dict[str, str] = {}
+    for name, value in env.items():
+        lower = name.lower()
+        if value and lower[-6:] == "_proxy":
+            proxies[lower[:-6]] = value
+    if "REQUEST_METHOD" in env:
+        proxies.pop("http", None)
+    for name, value in env.items():
+        if name[-6:] == "_proxy":
+            if value:
+                proxies[name[:-6].lower()] = value
+            else:
+                proxies.pop(name[:-6].lower(), None)
+    return proxies
 
 
-class Urllib3Transport:
-    """The default executor: urllib3 pools (or proxy pools), one per host.
+def check_timeout(timeout: Any) -> float:
+    """``timeout`` as a float deadline in seconds, or ``ClientError`` if it cannot be one.
 
-    Safe to share between threads; connections are kept alive and pooled
-    (``HttpProfile.pool_size`` per host). urllib3's own retries and redirects
-    are off, so tcfunc's retry policy alone decides. TLS is verified against
-    the system's CA store, or ``HttpProfile.certification`` when it names a
-    bundle; ``certification=False`` turns verification off with one
-    :class:`urllib3.exceptions.InsecureRequestWarning` here instead of one per
-    request.
+    A transport calls this at its edge so that a value built without an
+    :class:`~tcfunc.profile.HttpProfile` (NaN, infinity, a negative, 1e10)
+    fails as a ``ClientError`` and never as an ``OverflowError`` or
+    ``ValueError`` from the socket layer.
+    """
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout <= MAX_TIMEOUT
+    ):
+        raise TencentCloudSDKException(
+            "ClientError",
+            f"the timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, "
+            f"got {timeout!r}",
+        )
+    return float(timeout)
 
-    Proxies: ``HttpProfile.proxy`` when set (credentials in its URL become a
-    ``Proxy-Authorization`` header), else ``HTTPS_PROXY`` / ``HTTP_PROXY`` /
-    ``NO_PROXY`` from the environment as read once when the transport is
-    built, with the standard library's rules.
+
+def deadline_exceeded(host: str, timeout: float) -> NetworkError:
+    """The answer from ``host`` was not complete within the attempt's deadline."""
+    return NetworkError(
+        f"timed out: no complete answer from {host} within {timeout:g}s (HttpProfile.reqTimeout "
+        "bounds connect, send, headers and body together)",
+        reached_server=True,
+    )
+
+
+def idle_timeout(host: str, timeout: float) -> NetworkError:
+    """A streamed answer from ``host`` sent nothing for ``timeout`` seconds."""
+    return NetworkError(
+        f"timed out: the stream from {host} sent nothing for {timeout:g}s (HttpProfile.reqTimeout "
+        "bounds each wait for the next event)",
+        reached_server=True,
+    )
+
+
+def connect_failed(host: str, reason: str, proxy: Optional[str] = None) -> NetworkError:
+    """Connecting to ``host`` (through ``proxy``, a URL without user info) failed."""
+    where = f"{host} through the proxy {proxy}" if proxy else host
+    return NetworkError(f"could not connect to {where}: {reason}", reached_server=False)
+
+
+def proxy_authentication_required(proxy: str, host: str) -> TencentCloudSDKException:
+    """The proxy (a URL without user info) answered 407 for a request to ``host``."""
+    return TencentCloudSDKException(
+        "ClientError.ProxyAuthenticationRequired",
+        f"the proxy {proxy} answered 407 Proxy Authentication Required for {host}: proxy "
+        "authentication required; give the credentials in the proxy URL, "
+        "http://user:password@host:port (HttpProfile.proxy or HTTPS_PROXY)",
+    )
+
+
+def response_too_large(host: str, limit: int) -> TencentCloudSDKException:
+    """The answer from ``host`` exceeds ``HttpProfile.max_response_size``."""
+    return TencentCloudSDKException(
+        "ClientError.ResponseTooLarge",
+        f"the answer from {host} is larger than {limit} bytes "
+        "(HttpProfile.max_response_size); the connection was dropped",
+    )
+
+
+class BodyDecoder:
+    """Decodes a body as it arrives and counts it against a size limit.
+
+    ``Content-Encoding`` ``gzip``/``x-gzip`` and ``deflate`` (zlib or raw)
+    are decoded with a bound on the output of every step, so a small
+    compressed answer can never expand past ``limit`` in memory; any other
+    coding (tcfunc sends no ``Accept-Encoding``, so a server has no reason to
+    use one) is handed on as it came, and counted. :meth:`feed` raises
+    ``ClientError.ResponseTooLarge`` (:func:`response_too_large`) once more
+    than ``limit`` bytes came out, and ``ClientNetworkError`` for a body that
+    does not decode.
     """
 
-    def __init__(self, http_profile: HttpProfile) -> None:
-        import urllib.request
-        from http.client import HTTPException
+    __slots__ = ("_host", "_limit", "_members", "_mode", "_total", "_zlib", "_zobj")
 
-        import urllib3
-        from urllib3 import exceptions as u3e
+    def __init__(self, encoding: Optional[str], limit: int, host: str) -> None:
+        coding = (encoding or "").strip().lower()
+        self._mode = coding if coding in ("gzip", "x-gzip", "deflate") else ""
+        self._limit = limit
+        self._host = host
+        self._total = 0
+        self._members = 0
+        self._zlib: Any = None
+        self._zobj: Any = None
+        if self._mode:
+            import zlib  # only for a compressed answer
 
-        self._profile = http_profile
-        self._u3 = urllib3
-        self._env_proxies = urllib.request.getproxies_environment()
-        verify = http_profile.certification is not False
-        kw: Dict[str, Any] = {
-            # One transport serves every client with the same settings (see
-            # client._SharedTransport), so many services and regions' hosts.
-            "num_pools": 128,
-            "maxsize": http_profile.pool_size,
-            "block": False,
-            "retries": False,
-        }
-        if verify:
-            kw["cert_reqs"] = "CERT_REQUIRED"
-            if isinstance(http_profile.certification, str):
-                kw["ca_certs"] = http_profile.certification
-        else:
-            kw["cert_reqs"] = "CERT_NONE"
-            warnings.warn(
-                "HttpProfile.certification=False: TLS certificates are not verified; "
-                "anyone on the network path can read and change the requests",
-                u3e.InsecureRequestWarning,
-                stacklevel=3,
-            )
-        self._pool_kw = kw
-        self._verify = verify
-        self._direct = self._new_manager(None)
-        self._proxies: Dict[str, Any] = {}
-        # (scheme, host) -> (pool or proxy manager, direct); a client talks to
-        # one or two hosts, so the proxy decision is made once per host.
-        self._routes: Dict[Tuple[str, str], Tuple[Any, bool]] = {}
-        self._lock = threading.Lock()
-        self._timeouts: Dict[float, Any] = {}
-        # Bound once: the except clauses below run on every failure. Errors
-        # raised while connecting are found by their mark (see _failed_connecting);
-        # these types say so themselves.
-        self._connect_errors: Tuple[Type[BaseException], ...] = (
-            u3e.ConnectTimeoutError,  # NewConnectionError and NameResolutionError derive from it
-            u3e.LocationValueError,
-        )
-        self._read_timeout = u3e.ReadTimeoutError
-        self._closed_pool = u3e.ClosedPoolError
-        # OSError and http.client's errors can escape urllib3 from a socket
-        # read that it does not wrap; all of them become NetworkError.
-        self._errors: Tuple[Type[BaseException], ...] = (
-            u3e.HTTPError,
-            OSError,
-            ValueError,
-            HTTPException,
-        )
-        _redact_urllib3_logs()
+            self._zlib = zlib
+            # 16 + MAX_WBITS: a gzip member; MAX_WBITS: a zlib stream.
+            self._zobj = zlib.decompressobj(31 if self._mode != "deflate" else 15)
 
-    def _new_manager(self, proxy: Optional[str]) -> Any:
-        urllib3 = self._u3
-        if proxy is None:
-            manager = urllib3.PoolManager(**self._pool_kw)
-        else:
-            parts = urlsplit(proxy)
-            headers = None
-            if parts.username is not None or parts.password is not None:
-                auth = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
-                headers = urllib3.util.make_headers(proxy_basic_auth=auth)
-            # The pool is given the URL without user info, so the password
-            # cannot surface in urllib3's reprs or error messages.
-            netloc = parts.hostname or ""
-            if ":" in netloc:
-                netloc = f"[{netloc}]"
-            if parts.port is not None:
-                netloc = f"{netloc}:{parts.port}"
-            bare = urlunsplit((parts.scheme, netloc, "", "", ""))
-            manager = urllib3.ProxyManager(bare, proxy_headers=headers, **self._pool_kw)
-        manager.pool_classes_by_scheme = _pool_classes(quiet=not self._verify)
-        return manager
+    @property
+    def total(self) -> int:
+        """Decoded bytes so far."""
+        return self._total
 
-    def _route(self, scheme: str, host: str) -> Tuple[Any, bool]:
-        """``(opener, direct)``: a connection pool for direct hosts, else a ProxyManager."""
-        key = (scheme, host)
-        route = self._routes.get(key)
-        if route is None:
-            with self._lock:
-                route = self._routes.get(key)
-                if route is None:
-                    route = self._new_route(scheme, host)
-                    self._routes[key] = route
-        return route
+    def feed(self, data: bytes) -> bytes:
+        """The decoded bytes of ``data`` (possibly empty)."""
+        if not self._mode:
+            self._count(len(data))
+            return data
+        if self._mode == "done":
+            return b""
+        return self._inflate(data)
 
-    def _new_route(self, scheme: str, host: str) -> Tuple[Any, bool]:
-        proxy = select_proxy(scheme, host, self._profile.proxy, self._env_proxies)
-        if proxy is None:
-            parsed = self._u3.util.parse_url(f"{scheme}://{host}")
-            pool = self._direct.connection_from_host(parsed.host, parsed.port, scheme)
-            return pool, True
-        manager = self._proxies.get(proxy)
-        if manager is None:
-            manager = self._new_manager(proxy)
-            self._proxies[proxy] = manager
-        return manager, False
+    def _count(self, size: int) -> None:
+        self._total += size
+        if self._total > self._limit:
+            raise response_too_large(self._host, self._limit)
 
-    def _timeout(self, seconds: float) -> Any:
-        timeout = self._timeouts.get(seconds)
-        if timeout is None:
-            timeout = self._u3.Timeout(connect=seconds, read=seconds)
-            self._timeouts[seconds] = timeout
-        return timeout
-
-    def send(
-        self, request: PreparedRequest, timeout: float, *, stream: bool = False
-    ) -> HttpResponse:
-        """Send ``request``; see :class:`Transport`."""
-        url = request.url
-        scheme, host = _split_url(url)
-        for _ in range(2):
+    def _inflate(self, data: bytes) -> bytes:
+        zlib = self._zlib
+        out = []
+        while data:
+            # One byte past the limit is enough to know it is exceeded.
+            room = self._limit - self._total + 1
             try:
-                opener, direct = self._route(scheme, host)
-                # A direct host's pool is kept and called with the path: it
-                # skips PoolManager's URL parsing and pool lookup, a measurable
-                # share of a loopback call. Proxies need the absolute URL.
-                target = (url[len(scheme) + 3 + len(host) :] or "/") if direct else url
-                # preload_content reads the whole body inside urlopen and puts
-                # the connection back in the pool at once: the cheapest path.
-                raw = opener.urlopen(
-                    request.method,
-                    target,
-                    body=request.body or None,
-                    headers=request.headers,
-                    retries=False,
-                    redirect=False,
-                    assert_same_host=False,
-                    timeout=self._timeout(timeout),
-                    preload_content=not stream,
-                )
+                piece = self._zobj.decompress(data, room)
+            except zlib.error:
+                piece = self._recover(data)
+                if piece is None:
+                    break
+            if piece:
+                self._count(len(piece))
+                out.append(piece)
+            if self._zobj.eof:
+                # Another gzip member may follow (concatenated gzip is valid).
+                data = self._zobj.unused_data
+                if data and self._mode in ("gzip", "x-gzip"):
+                    self._members += 1
+                    self._zobj = zlib.decompressobj(31)
+                    continue
                 break
-            except self._closed_pool:
-                # The manager closed a pool it evicted (more than num_pools
-                # hosts); nothing was sent, so look the route up again.
-                with self._lock:
-                    self._routes.pop((scheme, host), None)
-            except self._errors as exc:
-                raise self._network_error(exc, host, timeout) from None
-        else:
-            raise NetworkError(f"no usable connection pool for {host}", reached_server=False)
-        if not stream:
-            return HttpResponse(raw.status, raw.headers, raw.data)
-        return HttpResponse(
-            raw.status,
-            raw.headers,
-            chunks=self._stream(raw, host, timeout),
-            close=lambda: _release(raw),
+            data = self._zobj.unconsumed_tail
+        return b"".join(out)
+
+    def _recover(self, data: bytes) -> Optional[bytes]:
+        zlib = self._zlib
+        if self._members:
+            # Bytes after a complete gzip member that are not gzip: ignored,
+            # as browsers and urllib3 do.
+            self._zobj = zlib.decompressobj(31)
+            self._mode = "done"
+            return None
+        if self._mode == "deflate" and self._total == 0:
+            # "deflate" is meant to be a zlib stream; some servers send raw deflate.
+            self._mode = "raw-deflate"
+            self._zobj = zlib.decompressobj(-15)
+            try:
+                piece: bytes = self._zobj.decompress(data, self._limit - self._total + 1)
+            except zlib.error:
+                pass
+            else:
+                return piece
+        raise NetworkError(
+            f"the answer from {self._host} does not decode as {self._mode}", reached_server=True
         )
 
-    def _stream(self, raw: Any, host: str, timeout: float) -> Iterator[bytes]:
-        read1 = raw.read1
-        try:
-            # read1 returns as soon as some bytes have arrived, so an event is
-            # handed on before the server sends the next one.
-            while True:
-                chunk = read1(_CHUNK)
-                if not chunk:
-                    return
-                yield chunk
-        except self._errors as exc:
-            raise self._network_error(exc, host, timeout) from None
-
-    def _network_error(self, exc: BaseException, host: str, timeout: float) -> NetworkError:
-        reason = _describe(exc)
-        # Before the read timeout: a TLS handshake that times out is raised
-        # by urllib3 as a ReadTimeoutError, but it happened while connecting.
-        if isinstance(exc, self._connect_errors) or _failed_connecting(exc):
-            return NetworkError(f"could not connect to {host}: {reason}", reached_server=False)
-        if isinstance(exc, self._read_timeout):
-            return NetworkError(
-                f"read from {host} timed out after {timeout:g}s", reached_server=True
-            )
-        return NetworkError(
-            f"connection to {host} failed after the request was sent: {reason}",
-            reached_server=True,
-        )
-
-    def close(self) -> None:
-        """Close every pooled connection."""
-        with self._lock:
-            self._routes.clear()
-            self._direct.clear()
-            for manager in self._proxies.values():
-                manager.clear()
-
-
-def _release(raw: Any) -> None:
-    # A fully read answer gives its connection back for reuse; one abandoned
-    # half way (an SSE consumer that stopped early) must be closed first, or
-    # the next request would read the rest of the stream as its answer.
-    if not raw.closed:
-        raw.close()
-    raw.release_conn()
-
-
-def _failed_connecting(exc: BaseException) -> bool:
-    """Whether ``exc`` arose while connecting: marked by our connections, or a bad certificate.
-
-    urllib3 wraps what the socket raised (``SSLError(err)``,
-    ``ProtocolError(msg, err)``, ``ProxyError(msg, err)``, ``raise ... from
-    err``), so the arguments and the cause and context chain are searched.
-    """
-    import ssl  # only on failures; keeps import tcfunc.client light
-
-    from urllib3.util.ssl_match_hostname import CertificateError
-
-    todo = [exc]
-    seen: Set[int] = set()
-    while todo and len(seen) < 32:
-        error = todo.pop()
-        if id(error) in seen:
-            continue
-        seen.add(id(error))
-        if getattr(error, _CONNECT_FAILED, False) or isinstance(
-            error, (ssl.SSLCertVerificationError, CertificateError)
-        ):
-            return True
-        args = error.args if isinstance(error.args, tuple) else ()
-        todo.extend(arg for arg in args if isinstance(arg, BaseException))
-        todo.extend(link for link in (error.__cause__, error.__context__) if link is not None)
-    return False
-
-
-def _mark_connect_failure(exc: BaseException) -> None:
-    with contextlib.suppress(AttributeError):  # an exception type without a __dict__
-        setattr(exc, _CONNECT_FAILED, True)
-
-
-_POOL_CLASSES: Dict[bool, Dict[str, Any]] = {}
-# Bodies up to this size ride in the same write as the header block.
-_ONE_WRITE_LIMIT = 64 * 1024
-
-
-def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
-    """Pool classes whose connections mark errors raised while connecting.
-
-    With ``quiet`` (verification off, warned about once already) a TLS
-    connection also reports itself verified, which stops urllib3's
-    per-request ``InsecureRequestWarning``: warning filters are global, so
-    changing them would touch the application's.
-    """
-    classes = _POOL_CLASSES.get(quiet)
-    if classes is not None:
-        return classes
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-    class _OneWrite:
-        """Send a small request's header block and body in one write.
-
-        http.client writes the header block, then urllib3 writes the body:
-        two syscalls, and on loopback the second costs as much as the
-        client's own work for a whole call. The header block is held back
-        and sent with the first body write; if no body write follows, it is
-        sent on its own, so the bytes on the wire never change.
-        """
-
-        _held: Optional[bytes] = None
-        _hold = False
-
-        def request(
-            self, method: str, url: str, body: Any = None, headers: Any = None, **kw: Any
-        ) -> None:
-            self._hold = isinstance(body, bytes) and 0 < len(body) <= _ONE_WRITE_LIMIT
-            try:
-                super().request(method, url, body=body, headers=headers, **kw)  # type: ignore[misc]
-            except BaseException:
-                self._held = None
-                raise
-            finally:
-                self._hold = False
-            held, self._held = self._held, None
-            if held is not None:
-                super().send(held)  # type: ignore[misc]
-
-        def send(self, data: Any) -> None:
-            if self._hold:
-                if self._held is None:
-                    self._held = bytes(data)
-                    return
-                data = self._held + bytes(data)
-                self._held = None
-                self._hold = False
-            super().send(data)  # type: ignore[misc]
-
-    class _MarkConnectFailures:
-        """Errors raised while connecting are marked: nothing was sent yet."""
-
-        def connect(self) -> None:
-            try:
-                super().connect()  # type: ignore[misc]
-            except BaseException as exc:
-                _mark_connect_failure(exc)
-                raise
-
-    class _Connection(_OneWrite, _MarkConnectFailures, HTTPConnection):
-        pass
-
-    class _TLSConnection(_OneWrite, _MarkConnectFailures, HTTPSConnection):
-        def connect(self) -> None:
-            super().connect()
-            if quiet:
-                self.is_verified = True
-
-    class _Pool(HTTPConnectionPool):
-        ConnectionCls = _Connection
-
-    class _TLSPool(HTTPSConnectionPool):
-        ConnectionCls = _TLSConnection
-
-    classes = {"http": _Pool, "https": _TLSPool}
-    _POOL_CLASSES[quiet] = classes
-    return classes
-
-
-class _RedactQueries(logging.Filter):
-    """Masks secret fields in the request targets urllib3 logs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple):
-            record.args = tuple(
-                redact_query(arg) if isinstance(arg, str) and "=" in arg else arg for arg in args
-            )
-        return True
-
-
-_FILTER_LOCK = threading.Lock()
-
-
-def _redact_urllib3_logs() -> None:
-    log = logging.getLogger("urllib3.connectionpool")
-    with _FILTER_LOCK:
-        if not any(isinstance(f, _RedactQueries) for f in log.filters):
-            log.addFilter(_RedactQueries())
+    def end(self) -> bytes:
+        """What the decoder still holds once the body has ended."""
+        if not self._mode or self._mode == "done":
+            return b""
+        piece: bytes = self._zobj.flush()
+        if piece:
+            self._count(len(piece))
+        return piece

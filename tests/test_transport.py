@@ -160,7 +160,7 @@ def test_read_timeout_may_have_reached_the_server() -> None:
         gate.set()
         assert time.monotonic() - started < 3
     assert info.value.reached_server is True
-    assert "timed out after 0.3s" in (info.value.message or "")
+    assert "within 0.3s" in (info.value.message or "")
     assert server.endpoint in (info.value.message or "")
 
 
@@ -261,17 +261,22 @@ def test_profile_proxy_is_used_with_basic_credentials() -> None:
 
 
 def test_https_through_a_proxy_tunnels_with_credentials() -> None:
-    """An https request through a proxy opens a CONNECT tunnel that carries Proxy-Authorization."""
+    """An https request through a proxy opens a CONNECT tunnel that carries Proxy-Authorization;
+    the proxy's 407 is reported as ClientError.ProxyAuthenticationRequired naming the proxy
+    (without its user info), not as an endpoint's network error."""
     refused = http_answer(b"", status=407, reason="Proxy Authentication Required")
     with ScriptedServer([refused, CLOSE]) as proxy:
         profile = HttpProfile(proxy=f"http://user:pw@127.0.0.1:{proxy.port}")
-        with pytest.raises(NetworkError) as info:
+        with pytest.raises(TencentCloudSDKException) as info:
             Urllib3Transport(profile).send(_request("cvm.tencentcloudapi.com", scheme="https"), 5.0)
         raw = proxy.requests[0]
     assert (raw.method, raw.target) == ("CONNECT", "cvm.tencentcloudapi.com:443")
     assert raw.header("Proxy-Authorization") == "Basic " + base64.b64encode(b"user:pw").decode()
-    assert info.value.reached_server is False
+    assert info.value.code == "ClientError.ProxyAuthenticationRequired"
+    assert f"http://127.0.0.1:{proxy.port}" in (info.value.message or "")
+    assert "proxy authentication required" in (info.value.message or "")
     assert "pw@" not in str(info.value)
+    assert "user:pw" not in str(info.value)
 
 
 def test_proxy_password_never_appears_in_errors() -> None:
@@ -559,7 +564,7 @@ def test_small_request_is_written_in_one_piece(body: bytes) -> None:
     import socket
     import threading
 
-    from tcfunc.transport import _pool_classes
+    from tcfunc._urllib3 import _pool_classes
 
     received = bytearray()
     listener = socket.socket()
