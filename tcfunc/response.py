@@ -25,6 +25,8 @@ import codecs
 import json
 from typing import Any, Dict, Mapping, Optional
 
+from ._headers import header_value
+from ._redact import EXCERPT_LIMIT, excerpt
 from .errors import TencentCloudSDKException
 
 __all__ = [
@@ -41,7 +43,6 @@ __all__ = [
 
 HTTP_STATUS_ERROR = "ClientError.HttpStatusCodeError"
 PARSE_JSON_ERROR = "ClientError.ParseJsonError"
-_EXCERPT = 200
 
 
 class ServerNetworkError(TencentCloudSDKException):
@@ -55,17 +56,6 @@ class ServerNetworkError(TencentCloudSDKException):
     def __init__(self, status: int, message: str) -> None:
         super().__init__("ServerNetworkError", message)
         self.status = status
-
-
-def header_value(headers: Mapping[str, str], name: str) -> Optional[str]:
-    """``headers[name]`` ignoring case, for any mapping (None when absent)."""
-    value = headers.get(name)
-    if value is None:
-        lower = name.lower()
-        for key, val in headers.items():
-            if key.lower() == lower:
-                return val
-    return value
 
 
 def content_type(headers: Mapping[str, str]) -> str:
@@ -88,13 +78,15 @@ def _charset(headers: Mapping[str, str]) -> Optional[str]:
     return None
 
 
-def body_excerpt(body: bytes, limit: int = _EXCERPT) -> str:
-    """The start of ``body`` as one line of text, for error messages and logs."""
-    text = body[: limit * 4].decode("utf-8", "replace")
-    text = " ".join(text.split())
-    if len(text) > limit or len(body) > limit * 4:
-        return text[:limit] + "..."
-    return text
+def body_excerpt(body: bytes, limit: int = EXCERPT_LIMIT, content_type: str = "") -> str:
+    """The start of ``body`` as one line of text, every secret masked (see :func:`excerpt`)."""
+    return excerpt(body, content_type, limit)
+
+
+def _excerpt(body: bytes, headers: Mapping[str, str]) -> str:
+    # Every body quoted in an error message goes through the redaction rule:
+    # an STS answer cut short, or a 502 that carries one, holds TmpSecretKey.
+    return excerpt(body, header_value(headers, "Content-Type") or "")
 
 
 def _decode(body: bytes, headers: Mapping[str, str]) -> Any:
@@ -129,37 +121,46 @@ def parse_response(status: int, headers: Mapping[str, str], body: bytes) -> Dict
             ``ClientError.ParseJsonError`` for a body that is not an API answer.
     """
     if status != 200:
-        message = f"HTTP status {status}: {body_excerpt(body) or '(empty body)'}"
+        message = f"HTTP status {status}: {_excerpt(body, headers) or '(empty body)'}"
         if 500 <= status <= 599:
             raise ServerNetworkError(status, message)
         raise TencentCloudSDKException(HTTP_STATUS_ERROR, message)
+    problem = None
     try:
         document = _decode(body, headers)
     except (ValueError, RecursionError) as exc:
         # ValueError covers JSONDecodeError, UnicodeDecodeError and the
-        # int-size limit; RecursionError absurdly deep nesting.
+        # int-size limit; RecursionError absurdly deep nesting. Only the
+        # type is kept: a JSONDecodeError holds the whole body (an STS
+        # answer's secrets), so it must not become our error's __context__,
+        # which "raise ... from None" would still set: raise after the block.
+        problem = type(exc).__name__
+    if problem is not None:
         raise TencentCloudSDKException(
-            PARSE_JSON_ERROR,
-            f"the answer is not valid JSON ({type(exc).__name__}): {body_excerpt(body)}",
-        ) from None
+            PARSE_JSON_ERROR, f"the answer is not valid JSON ({problem}): {_excerpt(body, headers)}"
+        )
     response = document.get("Response") if isinstance(document, dict) else None
     if not isinstance(response, dict):
         raise TencentCloudSDKException(
-            PARSE_JSON_ERROR, f"the answer has no Response object: {body_excerpt(body)}"
+            PARSE_JSON_ERROR, f"the answer has no Response object: {_excerpt(body, headers)}"
         )
     if "Error" in response:
-        raise _api_error(response, body)
+        raise _api_error(response, body, headers)
     result: Dict[str, Any] = document
     return result
 
 
-def _api_error(response: Dict[str, Any], body: bytes) -> TencentCloudSDKException:
+def _api_error(
+    response: Dict[str, Any], body: bytes, headers: Mapping[str, str]
+) -> TencentCloudSDKException:
     error = response["Error"]
     request_id = response.get("RequestId")
     request_id = request_id if isinstance(request_id, str) else None
     if not isinstance(error, dict) or not isinstance(error.get("Code"), str):
         return TencentCloudSDKException(
-            PARSE_JSON_ERROR, f"the answer has a malformed Error: {body_excerpt(body)}", request_id
+            PARSE_JSON_ERROR,
+            f"the answer has a malformed Error: {_excerpt(body, headers)}",
+            request_id,
         )
     message = error.get("Message")
     if not isinstance(message, str):

@@ -191,8 +191,9 @@ def test_proxy_password_is_redacted_in_logs() -> None:
         client.set_stream_logger(out)
         client.call_json("DescribeA", {})
     text = out.getvalue()
-    assert f"proxy http://bob:***@127.0.0.1:{proxy.port}" in text
+    assert f"proxy http://***@127.0.0.1:{proxy.port}" in text
     assert "hunter2" not in text
+    assert "bob" not in text
 
 
 def test_redaction_helpers() -> None:
@@ -211,7 +212,8 @@ def test_redaction_helpers() -> None:
     assert redact_query("a=1&SecretId=AK&Signature=s%2B&Token=t&b=2") == (
         "a=1&SecretId=***&Signature=***&Token=***&b=2"
     )
-    assert redact_query("http://u:pw@proxy:1") == "http://u:***@proxy:1"
+    assert redact_query("http://u:pw@proxy:1") == "http://***@proxy:1"
+    assert redact_query("http://TOKEN@proxy:1/?a=b") == "http://***@proxy:1/?a=b"
     long = redact_body(b"x" * 10_000, "application/json")
     assert long.endswith("(10000 bytes)")
     assert len(long) < 2100

@@ -40,7 +40,21 @@ _SAMPLES: Dict[str, Callable[[], BaseException]] = {
     ),
     "tcfunc.transport.NetworkError": lambda: NetworkError("connect refused", reached_server=False),
     "tcfunc.response.ServerNetworkError": lambda: ServerNetworkError(502, "HTTP status 502"),
+    "tcfunc.profile.FrozenProfileError": lambda: _raised(_change_a_profile),
+    "tcfunc.testing._wire.BrokenStream": lambda: _private("tcfunc.testing._wire", "BrokenStream"),
+    "tcfunc._aiohttp._ProxyAuth": lambda: _private("tcfunc._aiohttp", "_ProxyAuth"),
 }
+
+
+def _change_a_profile() -> None:
+    HttpProfile().reqTimeout = 3  # type: ignore[misc]
+
+
+def _private(module: str, name: str) -> BaseException:
+    error: BaseException = getattr(importlib.import_module(module), name)("internal")
+    return error
+
+
 # Private helpers of the command line that never leave tcfunc.cli.main.
 _NOT_RAISED_OUTSIDE = {"tcfunc.cli._UsageError"}
 

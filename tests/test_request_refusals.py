@@ -10,6 +10,8 @@ import pytest
 import tcfunc
 from tcfunc import TencentCloudSDKException
 
+from ._support.chain import assert_no_secret
+
 SECRET_KEY = "SuperSecretKeyValue0123"
 TOKEN = "SessionTokenValue0456"
 CRED = tcfunc.Credential("AKIDrefusal0001", SECRET_KEY, TOKEN)
@@ -33,6 +35,27 @@ def _call(**overrides: Any) -> tcfunc.PreparedRequest:
 
 GET = tcfunc.ClientProfile(httpProfile=tcfunc.HttpProfile(reqMethod="GET"))
 V1 = tcfunc.ClientProfile(signMethod="HmacSHA256")
+V1_GET = tcfunc.ClientProfile(
+    signMethod="HmacSHA1", httpProfile=tcfunc.HttpProfile(reqMethod="GET")
+)
+
+# Values Python cannot put on the wire: str() of an int over the digit limit
+# raises ValueError, UTF-8 of a lone surrogate UnicodeEncodeError.
+HUGE_INT = 10**5000
+_UNENCODABLE = (
+    ("huge int", {"A": HUGE_INT}, "4300 digits"),
+    ("nested huge int", {"A": [{"B": HUGE_INT}]}, "4300 digits"),
+    ("lone surrogate", {"A": "x\ud800"}, "UTF-8"),
+    ("lone surrogate name", {"\ud800": "x"}, ""),  # "UTF-8", or "ASCII" for multipart
+)
+_ENCODINGS: Dict[str, Dict[str, Any]] = {
+    "TC3 POST": {},
+    "TC3 GET": {"profile": GET},
+    "v1 POST": {"profile": V1},
+    "v1 GET": {"profile": V1_GET},
+    "multipart": {"options": {"IsMultipart": True}},
+    "multipart binary": {"options": {"IsMultipart": True, "BinaryParams": ["A"]}},
+}
 
 REFUSALS = {
     "CR in action": ({"action": "Describe\rInstances"}, "action"),
@@ -81,6 +104,12 @@ REFUSALS = {
         {"profile": V1, "params": {"A_B": 1, "A": {"B": 2}}},
         "same name",
     ),
+    **{
+        f"{what} in {where}": ({**overrides, "params": params}, needle)
+        for where, overrides in _ENCODINGS.items()
+        for what, params, needle in _UNENCODABLE
+        if not (where == "TC3 POST" and "surrogate" in what)  # JSON escapes it as \\ud800
+    },
 }
 
 
@@ -150,8 +179,9 @@ def test_request_client_header_and_endpoint_overrides() -> None:
     assert _call(profile=rooted).url == "https://cvm.internal.tencentcloudapi.com/"
 
 
-def test_provider_credentials_are_snapshotted() -> None:
-    """A provider is asked once; a provider with nothing is InvalidCredential."""
+def test_a_provider_is_refused_and_never_asked() -> None:
+    """prepare_request is pure: a provider (which may fetch) is refused without being called;
+    a signed request with no credential is InvalidCredential; SkipSign needs none."""
 
     class Provider:
         calls = 0
@@ -160,16 +190,16 @@ def test_provider_credentials_are_snapshotted() -> None:
             Provider.calls += 1
             return CRED
 
-    assert _call(credential=Provider()).headers["X-TC-Token"] == TOKEN
-    assert Provider.calls == 1
-
-    class Empty:
-        def get_credential(self) -> None:
-            return None
-
     with pytest.raises(TencentCloudSDKException) as excinfo:
-        _call(credential=Empty())
+        _call(credential=Provider())
+    assert excinfo.value.get_code() == "ClientError"
+    assert "get_credential()" in (excinfo.value.get_message() or "")
+    assert Provider.calls == 0
+    with pytest.raises(TencentCloudSDKException) as excinfo:
+        _call(credential=None)
     assert excinfo.value.get_code() == "InvalidCredential"
+    unsigned = _call(credential=None, options={"SkipSign": True})
+    assert unsigned.headers["Authorization"] == "SKIP"
 
 
 def test_prepared_request_repr_hides_v1_secrets() -> None:
@@ -191,3 +221,38 @@ def test_framing_headers_from_the_caller_are_dropped() -> None:
     names = {name.lower() for name in prepared.headers}
     assert "content-length" not in names
     assert "transfer-encoding" not in names
+
+
+@pytest.mark.parametrize("where", list(_ENCODINGS))
+@pytest.mark.parametrize("what,params", [(w, p) for w, p, _ in _UNENCODABLE])
+def test_unencodable_values_leave_no_secret_in_the_chain(
+    where: str, what: str, params: Dict[str, Any]
+) -> None:
+    """A huge int or lone surrogate fails as ClientError whose chain (which would hold the v1
+    string to sign) carries neither the token nor the secret id, nor a ValueError."""
+    if where == "TC3 POST" and "surrogate" in what:
+        _call(params=params, **_ENCODINGS[where])  # JSON escapes it: no error at all
+        return
+    with pytest.raises(TencentCloudSDKException) as info:
+        _call(params=params, **_ENCODINGS[where])
+    assert info.value.code == "ClientError"
+    assert info.value.__context__ is None
+    assert_no_secret(info.value, [SECRET_KEY, TOKEN, "AKIDrefusal0001"])
+
+
+def test_unencodable_value_through_a_client_is_refused_before_sending() -> None:
+    """Through CommonClient too: ClientError, and the server never sees a request."""
+    from tcfunc.client import CommonClient
+    from tcfunc.testing.emulator import ApiEmulator
+
+    with ApiEmulator({CRED.secret_id: SECRET_KEY}) as emu:
+        for profile in (V1, V1_GET, GET):
+            http = attrs.evolve(profile.httpProfile, protocol="http", endpoint=emu.endpoint)
+            client = CommonClient(
+                "cvm", "2017-03-12", CRED, "ap-guangzhou", attrs.evolve(profile, httpProfile=http)
+            )
+            for params in ({"A": HUGE_INT}, {"A": "\ud800"}):
+                with pytest.raises(TencentCloudSDKException) as info:
+                    client.call_json("DescribeInstances", params)
+                assert info.value.code == "ClientError"
+        assert emu.requests == []

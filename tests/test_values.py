@@ -98,14 +98,22 @@ def test_evolve_validates_again() -> None:
 
 
 def test_proxy_password_never_in_repr() -> None:
-    """A proxy password is masked in the repr of HttpProfile and of ClientProfile."""
+    """A proxy's whole userinfo (user and password) is masked in HttpProfile and ClientProfile."""
     http = HttpProfile(proxy="http://user:hunter2@proxy.local:3128")
     assert "hunter2" not in repr(http)
-    assert "user:***@proxy.local:3128" in repr(http)
+    assert "'http://***@proxy.local:3128'" in repr(http)
     assert "hunter2" not in repr(ClientProfile(httpProfile=http))
     bare = HttpProfile(proxy="user:hunter2@proxy.local:3128")
     assert "hunter2" not in repr(bare)
-    assert "user:***@proxy.local:3128" in repr(bare)
+    assert "'***@proxy.local:3128'" in repr(bare)
+
+
+def test_proxy_token_in_the_username_position_never_in_repr() -> None:
+    """A proxy secret written as the username (http://TOKEN@host) is masked like a password."""
+    http = HttpProfile(proxy="http://s3cr3t-proxy-token@proxy.local:3128")
+    assert "s3cr3t-proxy-token" not in repr(http)
+    assert "s3cr3t-proxy-token" not in repr(ClientProfile(httpProfile=http))
+    assert "'http://***@proxy.local:3128'" in repr(http)
 
 
 @pytest.mark.parametrize(

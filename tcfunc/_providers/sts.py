@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import attrs
@@ -82,16 +83,11 @@ def _sts_profile(
     return profile
 
 
-def _default_transport(http: HttpProfile) -> Any:
-    """A urllib3 transport for ``http`` (imported here: urllib3 loads on the first fetch)."""
-    from importlib import import_module
+def _shared_transport(http: HttpProfile) -> Tuple[Any, Callable[[], None]]:
+    """The urllib3 transport clients with the same settings share, and its release."""
+    from .._urllib3 import acquire  # here: urllib3 loads at the first fetch, not at import
 
-    # The urllib3 transport is moving from tcfunc.transport to tcfunc._urllib3.
-    try:
-        module = import_module("tcfunc._urllib3")
-    except ImportError:
-        module = import_module("tcfunc.transport")
-    return module.Urllib3Transport(http)
+    return acquire(http)
 
 
 def _server_offset(headers: Mapping[str, str], sent_at: float) -> Optional[float]:
@@ -139,7 +135,7 @@ class _STSProvider(RefreshingCredential):
             raise config_error("transport must have a send(request, timeout) method")
         self._transport = transport
         self._transport_lock = threading.Lock()
-        self._owns_transport = transport is None
+        self._release: Optional[Callable[[], Any]] = None
         self._offset = 0.0  # learnt from a SignatureExpire answer's Date
 
     @property
@@ -148,20 +144,22 @@ class _STSProvider(RefreshingCredential):
         return float(self._profile.httpProfile.reqTimeout)
 
     def close(self) -> None:
-        """Close the connections of the transport this provider made (not one it was given)."""
-        if not self._owns_transport:
-            return
+        """Give back the shared transport this provider took (not one it was given)."""
         with self._transport_lock:
-            transport, self._transport = self._transport, None
-        if transport is not None:
-            transport.close()
+            release, self._release = self._release, None
+            if release is not None:
+                self._transport = None
+        if release is not None:
+            release()
 
     def _get_transport(self) -> Any:
         transport = self._transport
         if transport is None:
             with self._transport_lock:
                 if self._transport is None:
-                    self._transport = _default_transport(self._profile.httpProfile)
+                    self._transport, release = _shared_transport(self._profile.httpProfile)
+                    # Given back by close(), or when the provider is collected.
+                    self._release = weakref.finalize(self, release)
                 transport = self._transport
         return transport
 
