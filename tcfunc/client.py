@@ -48,7 +48,6 @@ import weakref
 from typing import (
     Any,
     Callable,
-    ClassVar,
     Dict,
     Literal,
     Mapping,
@@ -77,7 +76,7 @@ from ._validate import fail
 from .breaker import RegionBreaker
 from .errors import TencentCloudSDKException
 from .hooks import DEFAULT_FORMAT, Hooks, LogHook
-from .profile import ClientProfile, HttpProfile, redact_url
+from .profile import ClientProfile, redact_url
 from .request import RequestOptions
 from .response import deprecation_notice
 from .retry import NoopRetryer, StandardRetryer, adapt_retryer
@@ -141,53 +140,6 @@ def _with_trace_id(headers: Optional[Mapping[str, str]]) -> Mapping[str, str]:
     out = dict(headers)
     out[_TRACE_HEADER] = _uuid4()
     return out
-
-
-class _SharedTransport:
-    """One default transport per set of connection settings, shared by clients.
-
-    A urllib3 pool manager and its pools cost more memory than the client
-    itself (about 9 KiB of the 11 KiB a client holds after its first call),
-    and clients for many services and regions with one profile can share
-    them: pools are keyed by host, and the transport is thread-safe. The key
-    is everything the transport reads when built: proxy, certification,
-    pool size, and the proxy variables of the environment at that moment.
-    Users are counted; the last release closes the pools.
-    """
-
-    _registry: ClassVar[Dict[Tuple[Any, ...], _SharedTransport]] = {}
-    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, key: Tuple[Any, ...], transport: Transport) -> None:
-        self.key = key
-        self.transport = transport
-        self.users = 0
-
-    @classmethod
-    def acquire(cls, http: HttpProfile) -> _SharedTransport:
-        import urllib.request
-
-        from .transport import Urllib3Transport
-
-        env = tuple(sorted(urllib.request.getproxies_environment().items()))
-        key = (http.proxy, http.certification, http.pool_size, env)
-        with cls._registry_lock:
-            shared = cls._registry.get(key)
-            if shared is None:
-                shared = cls._registry[key] = cls(key, Urllib3Transport(http))
-            shared.users += 1
-            return shared
-
-    def release(self) -> None:
-        with self._registry_lock:
-            self.users -= 1
-            last = self.users == 0 and self._registry.get(self.key) is self
-            if last:
-                del self._registry[self.key]
-        if last:
-            closer: Optional[Callable[[], None]] = getattr(self.transport, "close", None)
-            if closer is not None:
-                closer()
 
 
 class _ClientCore:
@@ -550,10 +502,13 @@ class AbstractClient(_ClientCore):
         if transport is None:
             with self._lock:
                 if self._transport is None:
-                    shared = _SharedTransport.acquire(self.profile.httpProfile)
-                    self._transport = shared.transport
+                    # urllib3 loads here, at the first call, not at import.
+                    from ._urllib3 import acquire
+
+                    shared, release = acquire(self.profile.httpProfile)
+                    self._transport = shared
                     # Released once: by close(), or when the client is collected.
-                    self._release = weakref.finalize(self, shared.release)
+                    self._release = weakref.finalize(self, release)
                     self._describe_transport()
                 transport = self._transport
         return transport

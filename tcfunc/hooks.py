@@ -213,10 +213,12 @@ class LogHook:
             logger.propagate = True
 
     def close(self) -> None:
-        """Close the client's handlers (the logger keeps working, with none of its own)."""
+        """Close the client's handlers; its lines go to ``tcfunc`` again, as after reset()."""
         own = self._own
         with self._lock:
-            if own is not None:
+            if own is not None and self._handlers:
                 for handler in self._handlers.values():
                     own.removeHandler(handler)
+                own.setLevel(logging.NOTSET)
+                own.propagate = True
             _close_all(self._handlers)

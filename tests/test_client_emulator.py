@@ -306,7 +306,7 @@ def test_clients_with_one_profile_share_one_transport_until_the_last_closes() ->
     """Clients with the same connection settings share a transport; the last close ends it."""
     import gc
 
-    from tcfunc.client import _SharedTransport
+    from tcfunc import _urllib3
 
     with ApiEmulator({"AKIDshare": "share-key"}) as emu:
         emu.register("cvm", "DescribeZones", lambda _p: {"TotalCount": 0})
@@ -320,9 +320,7 @@ def test_clients_with_one_profile_share_one_transport_until_the_last_closes() ->
         first.call_json("DescribeZones", {})
         second.call_json("DescribeDisks", {})
         assert first._transport is second._transport
-        shared = next(
-            s for s in _SharedTransport._registry.values() if s.transport is first._transport
-        )
+        shared = next(s for s in _urllib3._registry.values() if s.transport is first._transport)
         assert shared.users == 2
         other = CommonClient(
             "cvm",
@@ -343,5 +341,5 @@ def test_clients_with_one_profile_share_one_transport_until_the_last_closes() ->
         assert shared.users == 1  # a collected client released its share
         second.close()
         assert shared.users == 0
-        assert all(s is not shared for s in _SharedTransport._registry.values())
+        assert all(s is not shared for s in _urllib3._registry.values())
         other.close()
