@@ -378,6 +378,7 @@ def test_sts_refresh_default_timeout_is_short_and_settable() -> None:
     assert STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s", profile=slow).timeout == 30
     quick = STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s", profile=slow, timeout=2.5)
     assert quick.timeout == 2.5
+    bad: Any
     for bad in (0, -1, float("nan"), "5", True):
         with pytest.raises(TencentCloudSDKException):
             STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s", timeout=bad)
