@@ -337,6 +337,28 @@ def _discard_stdout() -> None:
         os.close(devnull)
 
 
+# What an HTTPS client sees when the server answers in plain HTTP (OpenSSL's words).
+_PLAIN_HTTP_SIGNS = ("WRONG_VERSION_NUMBER", "wrong version number", "record layer failure")
+
+
+def _hint(args: argparse.Namespace, exc: TencentCloudSDKException) -> Optional[str]:
+    """A line of advice for an error whose message alone does not say what to change."""
+    endpoint = getattr(args, "endpoint", None)
+    message = str(exc.message or "")
+    if (
+        endpoint is not None
+        and endpoint[0] == "https"
+        and exc.code == "ClientNetworkError"
+        and any(sign in message for sign in _PLAIN_HTTP_SIGNS)
+    ):
+        host = endpoint[1]
+        return (
+            f"{host} answered in plain HTTP, not HTTPS (a local emulator does): "
+            f"write --endpoint http://{host}"
+        )
+    return None
+
+
 def _emulator(argv: List[str]) -> int:
     from .testing.emulator import main as emulator_main
 
@@ -364,6 +386,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"{exc.code}: {exc.message}", file=sys.stderr)
         if exc.requestId:
             print(f"RequestId: {exc.requestId}", file=sys.stderr)
+        hint = _hint(args, exc)
+        if hint:
+            print(f"hint: {hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -442,3 +442,45 @@ def test_emulator_command_serves_until_terminated(capsys: pytest.CaptureFixture[
         out, _err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert "stopped" in out
+
+
+@pytest.mark.parametrize("scheme", ["", "https://"])
+def test_https_to_a_plain_http_server_hints_at_http(
+    capsys: pytest.CaptureFixture[str], emulator: ApiEmulator, scheme: str
+) -> None:
+    """`--endpoint 127.0.0.1:PORT` to a plain HTTP server says to write http:// (exit 1)."""
+    args = ["call", "cvm", "2017-03-12", "DescribeZones", "--timeout", "5"]
+    assert main([*args, "--endpoint", f"{scheme}{emulator.endpoint}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ClientNetworkError: ")
+    assert f"hint: {emulator.endpoint} answered in plain HTTP" in err
+    assert f"write --endpoint http://{emulator.endpoint}" in err
+    assert not emulator.requests
+
+
+def test_other_network_errors_get_no_http_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    """A refused connection is reported as it is, with no advice about http://."""
+    args = ["call", "cvm", "2017-03-12", "DescribeZones", "--timeout", "5"]
+    assert main([*args, "--endpoint", f"127.0.0.1:{_closed_port()}"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ClientNetworkError: ")
+    assert "hint:" not in err
+
+
+def test_the_emulator_command_names_a_port_in_use() -> None:
+    """`tcfunc emulator --port N` with N taken says which port, not only "[Errno 98]"."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            _python("emulator", "--port", str(port), "--credential", f"{SECRET_ID}:{SECRET_KEY}"),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode != 0
+    assert f"127.0.0.1:{port}" in done.stderr
+    assert "already in use" in done.stderr
+    assert "Traceback" not in done.stderr

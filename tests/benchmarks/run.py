@@ -28,6 +28,7 @@ from _harness import Row, machine, skipped, tcfunc_client_available, versions  #
 BENCHES: Dict[str, str] = {
     "import": "bench_import",
     "prepare": "bench_prepare",
+    "model": "bench_model",
     "e2e": "bench_e2e",
     "threads": "bench_threads",
     "memory": "bench_memory",
