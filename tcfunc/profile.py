@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import attrs
 
+from ._redact import redact_url  # the one rule; re-exported for older imports
 from ._validate import check_host, check_no_control, fail
 from .errors import TencentCloudSDKException
 
@@ -59,24 +60,6 @@ _REQUEST_CLIENT = re.compile(r"^[0-9a-zA-Z\-_,;.]+$")
 _SIGN_METHODS = ("TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256")
 _LANGUAGES = ("zh-CN", "en-US")
 _BACKUP_ENDPOINT = re.compile(r"^(?:[a-z0-9]+-[a-z0-9]+\.)?tencentcloudapi\.com$")
-
-
-def redact_url(url: Optional[str]) -> Optional[str]:
-    """``url`` with any password replaced by ``***`` (for reprs and logs)."""
-    if not url:
-        return url
-    try:
-        # Proxies may be written without a scheme (user:pw@host:port); parse
-        # them the way the proxy validator and the transport read them.
-        parts = urlsplit(url if "://" in url else "http://" + url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.rsplit("@", 1)[1]
-        user = parts.username or ""
-        redacted = urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-        return redacted if "://" in url else redacted.split("://", 1)[1]
-    except ValueError:
-        return "<unparseable url>"
 
 
 def _default_https(value: Optional[str]) -> str:
