@@ -355,3 +355,84 @@ def test_debug_lines_are_redacted(driver: Driver, emu: ApiEmulator) -> None:
         assert secret not in text
     signature = emu.requests[0].headers.get("Authorization") or ""
     assert "Signature=***" in text or "Signature" not in signature
+
+
+# ------------------------------------------------------------------ service-client helpers
+
+
+class _ZonesRequest:
+    headers = None
+
+    def to_api(self) -> Dict[str, Any]:
+        return {"Limit": 1}
+
+
+class _Answer:
+    def __init__(self, data: Dict[str, Any]) -> None:
+        self.data = data
+
+    @classmethod
+    def from_api(cls, data: Dict[str, Any]) -> _Answer:
+        return cls(data)
+
+
+def _service_client(driver: Driver, service: str, version: str, endpoint: str) -> Any:
+    from tcfunc.aio import AsyncAbstractClient
+    from tcfunc.client import AbstractClient
+
+    base: Any = AbstractClient if driver.kind == "sync" else AsyncAbstractClient
+    cls = type("ServiceClient", (base,), {"_service": service, "_apiVersion": version})
+    client = cls(CRED, "ap-guangzhou", _profile(endpoint))
+    driver._clients.append(client)
+    return client
+
+
+def test_a_model_call_lets_the_answer_decide_with_sse_auto(
+    driver: Driver, emu: ApiEmulator
+) -> None:
+    """_call_model(sse="auto"): a model for a JSON answer, an event stream for an SSE one."""
+    emu.register("hunyuan", "ChatCompletions", lambda p: iter([{"data": "a"}, {"data": "b"}]))
+    emu.register("hunyuan", "GetEmbedding", lambda p: {"Data": [1]})
+    client = _service_client(driver, "hunyuan", "2023-09-01", emu.endpoint)
+    answer = driver.call(
+        client, "_call_model", "GetEmbedding", _ZonesRequest(), _Answer, sse="auto"
+    )
+    assert isinstance(answer, _Answer)
+    assert answer.data["Data"] == [1]
+    stream = driver.call(
+        client, "_call_model", "ChatCompletions", _ZonesRequest(), _Answer, sse="auto"
+    )
+    if driver.kind == "sync":
+        assert [e["data"] for e in stream] == ["a", "b"]
+    else:
+
+        async def read() -> List[str]:
+            return [e["data"] async for e in stream]
+
+        assert driver.run(read()) == ["a", "b"]
+    with pytest.raises(TencentCloudSDKException) as info:
+        driver.call(client, "_call_model", "ChatCompletions", _ZonesRequest(), _Answer)
+    assert info.value.code == EVENT_STREAM_ANSWER
+
+
+def test_a_model_call_refuses_what_is_not_a_request_model(driver: Driver, emu: ApiEmulator) -> None:
+    """A dict (or anything without to_api) given as the request is a ClientError, never sent."""
+    client = _service_client(driver, "cvm", "2017-03-12", emu.endpoint)
+    with pytest.raises(TencentCloudSDKException) as info:
+        driver.call(client, "_call_model", "DescribeZones", {"Limit": 1}, _Answer)
+    assert info.value.code == "ClientError"
+    assert "request model" in (info.value.message or "")
+    assert emu.requests == []
+
+
+def test_a_service_client_refuses_a_region_of_none(driver: Driver) -> None:
+    """Every client, generated ones too, needs a region string ('' for global services)."""
+    from tcfunc.aio import AsyncAbstractClient
+    from tcfunc.client import AbstractClient
+
+    base: Any = AbstractClient if driver.kind == "sync" else AsyncAbstractClient
+    cls = type("CvmClient", (base,), {"_service": "cvm", "_apiVersion": "2017-03-12"})
+    with pytest.raises(TencentCloudSDKException) as info:
+        cls(CRED, None)
+    assert info.value.code == "ClientError"
+    assert "region" in (info.value.message or "")
