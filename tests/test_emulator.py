@@ -31,12 +31,12 @@ from tcfunc import (
     prepare_request,
 )
 from tcfunc.client import CommonClient
+from tcfunc.testing._cli import _make_emulator
+from tcfunc.testing._http import _RequestHandler
 from tcfunc.testing.emulator import (
     ApiEmulator,
     Handler,
     RecordedRequest,
-    _make_emulator,
-    _RequestHandler,
     build_parser,
     main,
 )
@@ -493,10 +493,10 @@ def test_the_record_keeps_only_the_latest_max_recorded(
 
 
 def test_the_record_is_bounded_by_default() -> None:
-    """The library keeps at most 10 000 requests by default; the standalone runner 1000."""
+    """The library keeps at most 10 000 requests by default, and the standalone runner as many."""
     assert ApiEmulator().max_recorded == 10_000
     args = build_parser().parse_args([])
-    assert _make_emulator(args, {}, None).max_recorded == 1000
+    assert _make_emulator(args, {}, None).max_recorded == 10_000
     args = build_parser().parse_args(["--max-recorded", "5"])
     assert _make_emulator(args, {}, None).max_recorded == 5
 

@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional
 import pytest
 import urllib3
 
-from tcfunc import ClientProfile, Credential, HttpProfile, prepare_request
+from tcfunc import ClientProfile, Credential, HttpProfile, RequestOptions, prepare_request
 from tcfunc.testing._spec import SpecTree, parse_example_input
 from tcfunc.testing.emulator import ApiEmulator, tccli_spec_dir
 
@@ -158,7 +158,7 @@ def test_params_are_validated_against_the_spec(
 
 
 def test_lenient_where_the_wire_is(demo: ApiEmulator, pool: urllib3.PoolManager) -> None:
-    """Numbers and booleans as strings (GET, v1, documented JSON) and unknown members pass."""
+    """Numbers and booleans as strings (GET, v1, documented JSON) pass."""
     params = {
         "Name": 7,
         "Count": "3",
@@ -166,10 +166,28 @@ def test_lenient_where_the_wire_is(demo: ApiEmulator, pool: urllib3.PoolManager)
         "Enabled": "true",
         "Ids": ["1", 2],
         "Tags": [{"Key": "k", "Value": "v"}],
-        "Unknown": {"anything": True},
     }
     assert code_of(call(pool, demo, "CreateThing", params)) is None
     assert code_of(call(pool, demo, "CreateThing", params, method="GET")) is None
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+@pytest.mark.parametrize(
+    ("params", "path"),
+    [
+        ({"Name": "a", "Limt": 1}, "`Limt`"),
+        ({"Name": "a", "Tags": [{"Key": "k", "Valeu": "v"}]}, "`Tags.0.Valeu`"),
+        ({"Name": "a", "Owner": {"Key": "k", "Extra": {"x": 1}}}, "`Owner.Extra`"),
+    ],
+)
+def test_a_member_the_action_does_not_define_is_unknown_parameter(
+    demo: ApiEmulator, pool: urllib3.PoolManager, params: Dict[str, Any], path: str, method: str
+) -> None:
+    """A misspelt or undefined member answers UnknownParameter naming it, as the real API
+    does, at any depth and whatever the method (a handler would never see it)."""
+    answer = call(pool, demo, "CreateThing", params, method=method)
+    assert code_of(answer) == "UnknownParameter"
+    assert path in answer["Error"]["Message"]
 
 
 def test_handlers_run_after_validation(demo: ApiEmulator, pool: urllib3.PoolManager) -> None:
@@ -375,3 +393,88 @@ def test_official_client_reads_example_answers(real: ApiEmulator) -> None:
     )
     response = client.DescribeZones(models.DescribeZonesRequest())
     assert [zone.Zone for zone in response.ZoneSet][:1] == ["ap-guangzhou-3"]
+
+
+@needs_tccli
+def test_misspelt_cvm_param_is_unknown_parameter(
+    real: ApiEmulator, pool: urllib3.PoolManager
+) -> None:
+    """DescribeInstances with {"Limt": 1} answers UnknownParameter, as production does."""
+    answer = call(pool, real, "DescribeInstances", {"Limt": 1}, service="cvm", version="2017-03-12")
+    assert code_of(answer) == "UnknownParameter"
+    assert "`Limt`" in answer["Error"]["Message"]
+
+
+def _upload_log(emu: ApiEmulator, headers: Mapping[str, str]) -> Dict[str, Any]:
+    prepared = prepare_request(
+        "UploadLog",
+        None,
+        service="cls",
+        version="2020-10-16",
+        region="ap-guangzhou",
+        credential=CRED,
+        profile=emu.client_profile(),
+        headers=headers,
+        options=RequestOptions(octet_stream=True, body=b"\x0a\x03log"),
+    )
+    resp = emu.transport().send(prepared, 5)
+    answer: Dict[str, Any] = json.loads(resp.read())["Response"]
+    return answer
+
+
+@needs_tccli
+def test_octet_stream_params_come_from_the_headers() -> None:
+    """cls UploadLog sent with its documented X-CLS-TopicId header passes validation and the
+    handler sees TopicId; without the header it is MissingParameter TopicId."""
+    emu = ApiEmulator({SECRET_ID: SECRET_KEY}, spec_dir=TCCLI)
+    assert code_of(_upload_log(emu, {"X-CLS-TopicId": "topic-1"})) is None
+    seen: List[Dict[str, Any]] = []
+
+    def upload(params: Dict[str, Any], request: Any) -> Dict[str, Any]:
+        seen.append(params)
+        assert request.body == b"\x0a\x03log"
+        return {}
+
+    emu.register("cls", "UploadLog", upload)
+    headers = {"X-CLS-TopicId": "topic-1", "X-CLS-CompressType": "lz4"}
+    assert code_of(_upload_log(emu, headers)) is None
+    assert seen == [{"TopicId": "topic-1", "CompressType": "lz4"}]
+    missing = _upload_log(emu, {})
+    assert code_of(missing) == "MissingParameter"
+    assert "TopicId" in missing["Error"]["Message"]
+
+
+@needs_tccli
+def test_v1_requests_to_loopback_can_name_their_service(
+    real: ApiEmulator, pool: urllib3.PoolManager
+) -> None:
+    """v1 DescribeZones to 127.0.0.1 is ambiguous (several services define it): the error says
+    how to name the service, and prefer_service("cvm") makes it cvm's documented answer."""
+    profile = ClientProfile(
+        httpProfile=HttpProfile(protocol="http", endpoint=real.endpoint), signMethod="HmacSHA256"
+    )
+    prepared = prepare_request(
+        "DescribeZones",
+        {},
+        service="cvm",
+        version="2017-03-12",
+        region="ap-guangzhou",
+        credential=CRED,
+        profile=profile,
+    )
+
+    def ask() -> Dict[str, Any]:
+        resp = pool.request(
+            "POST", prepared.url, headers=dict(prepared.headers), body=prepared.body
+        )
+        answer: Dict[str, Any] = json.loads(resp.data)["Response"]
+        return answer
+
+    ambiguous = ask()
+    assert code_of(ambiguous) == "InvalidAction"
+    assert "prefer_service('<service>')" in ambiguous["Error"]["Message"]
+    real.prefer_service("cvm")
+    answer = ask()
+    assert code_of(answer) is None
+    assert "ZoneSet" in answer
+    assert real.requests[-1].service == "cvm"

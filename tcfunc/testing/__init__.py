@@ -1,19 +1,35 @@
 """Test helpers for code that calls Tencent Cloud, as public API.
 
-* :class:`ApiEmulator`: a real HTTP server on loopback that verifies every
-  signature like the real API, answers registered handlers or the documented
-  examples of the tccli specs, and injects faults.
-* :class:`FakeTransport`: a transport for a client that records the
-  :class:`~tcfunc.PreparedRequest` values and replays scripted answers, so that
-  signing, retries and parsing still run without any socket.
+* :class:`ApiEmulator`: a signature-verifying Tencent Cloud API that answers
+  registered handlers or the documented examples of the tccli specs and
+  injects faults; served over HTTP on loopback (:meth:`ApiEmulator.start`)
+  or in process, with no socket (:meth:`ApiEmulator.transport`,
+  :meth:`ApiEmulator.async_transport`).
+* :class:`FakeTransport` / :class:`AsyncFakeTransport`: transports for a
+  client that record the :class:`~tcfunc.PreparedRequest` values and replay
+  scripted answers (optionally checking the params each request carries,
+  with :data:`ANY` as a wildcard), so that signing, retries and parsing
+  still run without any socket.
+* :data:`TEST_CREDENTIAL`: a credential the test emulators accept.
+* A pytest plugin (installed with tcfunc): fixtures ``tc_emulator``,
+  ``tc_fake`` and ``tc_async_fake``.
 """
 
-from .emulator import FAULT_KINDS, ApiEmulator, RecordedRequest, tccli_spec_dir
-from .fake import FakeTransport, Sent
+from .emulator import (
+    FAULT_KINDS,
+    TEST_CREDENTIAL,
+    ApiEmulator,
+    RecordedRequest,
+    tccli_spec_dir,
+)
+from .fake import ANY, AsyncFakeTransport, FakeTransport, Sent
 
 __all__ = [
+    "ANY",
     "FAULT_KINDS",
+    "TEST_CREDENTIAL",
     "ApiEmulator",
+    "AsyncFakeTransport",
     "FakeTransport",
     "RecordedRequest",
     "Sent",

@@ -8,10 +8,12 @@ A spec tree is laid out as the ``tccli`` package ships it::
 Validation follows what the documented examples need, because the docs are
 the ground truth for how strict the real API is: numbers and booleans may
 arrive as strings (GET and v1 requests carry only strings, and JSON examples
-such as STS ``"DurationSeconds": "1800"`` do it too), unknown members are
-ignored, and a required member that is absent or null answers
+such as STS ``"DurationSeconds": "1800"`` do it too), a member the request
+object does not define answers ``UnknownParameter`` (as the real API does,
+naming it), and a required member that is absent or null answers
 ``MissingParameter``. Anything else of the wrong shape answers
-``InvalidParameter``.
+``InvalidParameter``. Where a documented example breaks one of these rules
+the example wins: it shows a request the docs call valid.
 """
 
 from __future__ import annotations
@@ -83,12 +85,23 @@ class ServiceSpec:
         """Check ``params`` against the action's request object.
 
         Raises:
-            TencentCloudSDKException: ``MissingParameter`` or ``InvalidParameter``.
+            TencentCloudSDKException: ``MissingParameter``, ``InvalidParameter``
+                or ``UnknownParameter``.
         """
         spec = self.actions.get(action)
         if spec is None:
             return
         _Validator(self.objects, spec.exempt).check_object(spec.input, params, "", 0)
+
+    def members(self, action: str) -> Tuple[str, ...]:
+        """The names of the top-level members of ``action``'s request object."""
+        spec = self.actions.get(action)
+        obj = self.objects.get(spec.input) if spec is not None else None
+        if not isinstance(obj, Mapping):
+            return ()
+        return tuple(
+            str(m.get("name", "")) for m in obj.get("members") or () if isinstance(m, Mapping)
+        )
 
     def example_response(self, action: str, params: Mapping[str, Any]) -> Dict[str, Any]:
         """The documented output whose input equals ``params``, else the first one.
@@ -160,9 +173,17 @@ class _Validator:
             return
         if not isinstance(obj, Mapping) or depth > _MAX_DEPTH:
             return
-        for member in obj.get("members") or ():
-            if not isinstance(member, Mapping):
-                continue
+        members = [m for m in obj.get("members") or () if isinstance(m, Mapping)]
+        known = {str(m.get("name", "")) for m in members}
+        for key in value:
+            if str(key) not in known:
+                self._report(
+                    f"{path}{key}",
+                    TencentCloudSDKException(
+                        "UnknownParameter", f"The parameter `{path}{key}` is not recognized."
+                    ),
+                )
+        for member in members:
             field = str(member.get("name", ""))
             present = value.get(field)
             if present is None:
