@@ -12,17 +12,19 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import threading
 import time
-from typing import Any, Callable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Mapping, Optional, Tuple
 
 from .._credential import Credential
+from .._redact import redact_url
 from .._validate import CONTROL_CHARS
 from ..errors import TencentCloudSDKException
-from ..profile import redact_url
 from ._common import check_arg, config_error, temporary_credential
 from ._refresh import RefreshingCredential, start_thread
+
+if TYPE_CHECKING:
+    import socket  # at run time imported by the fetch: the facade stays light
 
 __all__ = ["DEFAULT_METADATA_ENDPOINT", "ENV_METADATA_ENDPOINT", "CVMRoleCredential"]
 
@@ -114,6 +116,8 @@ class _DeadlineSocket:
 
 def _resolve(host: str, port: int, wait: float) -> List[Any]:
     """getaddrinfo, waited for at most ``wait`` seconds (it has no timeout of its own)."""
+    import socket
+
     try:
         # A literal address needs no lookup, and no thread.
         return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
@@ -142,6 +146,8 @@ def _resolve(host: str, port: int, wait: float) -> List[Any]:
 
 
 def _connect(host: str, port: int, connect_timeout: float, deadline: _Deadline) -> socket.socket:
+    import socket
+
     limit = time.monotonic() + min(connect_timeout, deadline.left())
 
     def left() -> float:

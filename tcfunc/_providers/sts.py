@@ -106,7 +106,7 @@ def _server_offset(headers: Mapping[str, str], sent_at: float) -> Optional[float
 
 def _redacted(message: Optional[str]) -> str:
     """An error message that quotes a body, with secret-named JSON values masked."""
-    from .._logging import redact_json, redact_query
+    from .._redact import redact_json, redact_query
 
     # The message quotes the start of the answer, which for STS holds
     # TmpSecretKey and Token; cut short, it is not JSON, and redact_json
