@@ -307,7 +307,15 @@ def versions() -> Dict[str, str]:
     from importlib import metadata
 
     out = {}
-    for dist in ("tcfunc", "tencentcloud-sdk-python-common", "urllib3", "requests", "attrs"):
+    for dist in (
+        "tcfunc",
+        "tencentcloud-sdk-python-common",
+        "urllib3",
+        "requests",
+        "attrs",
+        "aiohttp",
+        "httpx",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

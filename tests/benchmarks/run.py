@@ -33,6 +33,7 @@ BENCHES: Dict[str, str] = {
     "threads": "bench_threads",
     "memory": "bench_memory",
     "large": "bench_large",
+    "async": "bench_async",
     "profile": "profile_e2e",
 }
 # These need tcfunc.client; without it they are reported as skipped.
