@@ -34,7 +34,7 @@ from tcfunc.response import parse_response
 from tcfunc.retry import NoopRetryer
 
 from ._support.chain import assert_no_secret
-from ._support.servers import MisbehavingServer, Peer, ServedRequest, http_head
+from ._support.servers import MisbehavingServer, Peer, ServedRequest, dead_port, http_head
 
 TMP_ID = "AKIDtmpSECRETidVALUE"
 TMP_KEY = "tmpSECRETkeyVALUE0123456789"
@@ -362,3 +362,80 @@ def test_sts_provider_errors_and_refresh_warnings_quote_no_secret(
     for secret in (*STS_SECRETS, *second):
         assert secret not in logged
     assert_no_secret(info.value, [p for s in second for p in prefixes(s, 8)])
+
+
+# ---------------------------------------------------------------- reprs, CLI, transport line
+
+
+def test_prepared_request_repr_hides_every_secret_in_a_get_url() -> None:
+    """PreparedRequest's repr masks a GET URL's WebIdentityToken (OIDC), and v1's Signature,
+    Token and SecretId, by the one rule."""
+    from tcfunc.request import prepare_request
+
+    get = ClientProfile(httpProfile=HttpProfile(reqMethod="GET"))
+    oidc = prepare_request(
+        "AssumeRoleWithWebIdentity",
+        {"WebIdentityToken": "eyJoidcSECRETjwt", "RoleArn": "qcs::cam::uin/1:roleName/r"},
+        service="sts",
+        version="2018-08-13",
+        region="ap-guangzhou",
+        credential=None,
+        profile=get,
+        options={"SkipSign": True},
+        timestamp=1_700_000_000,
+    )
+    assert "eyJoidcSECRETjwt" in oidc.url  # it is sent...
+    assert "eyJoidcSECRETjwt" not in repr(oidc)  # ...but never shown
+    assert "WebIdentityToken=***" in repr(oidc)
+    v1_get = ClientProfile(signMethod="HmacSHA256", httpProfile=HttpProfile(reqMethod="GET"))
+    v1 = prepare_request(
+        "DescribeZones",
+        {},
+        service="cvm",
+        version="2017-03-12",
+        region="ap-guangzhou",
+        credential=CRED,
+        profile=v1_get,
+        timestamp=1_700_000_000,
+        nonce=7,
+    )
+    signature = v1.url.split("Signature=", 1)[1].split("&", 1)[0]
+    for secret in (signature, LONG_TOKEN, CRED.secret_id):
+        assert secret in v1.url
+        assert secret not in repr(v1)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    ["http://PROXYtokenSECRET@h:3128", "PROXYtokenSECRET@h", "https://PROXYtokenSECRET@h:99999"],
+)
+def test_cli_usage_error_never_echoes_a_token_in_the_username(
+    capsys: pytest.CaptureFixture[str], endpoint: str
+) -> None:
+    """`tcfunc sign --endpoint http://TOKEN@host` is refused with the whole userinfo masked."""
+    from tcfunc.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["sign", "cvm", "2017-03-12", "X", "--endpoint", endpoint])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --endpoint" in err
+    assert "***@h" in err
+    assert "PROXYtokenSECRET" not in err
+
+
+def test_transport_debug_line_masks_a_proxy_token_in_the_username() -> None:
+    """The client's DEBUG transport line shows a proxy as http://***@host:port."""
+    port = dead_port()  # nothing listens: the call fails at once, the line is logged first
+    http = HttpProfile(protocol="http", proxy=f"http://PROXYtokenSECRET@127.0.0.1:{port}")
+    profile = ClientProfile(httpProfile=http, retryer=NoopRetryer())
+    client = CommonClient("cvm", "2017-03-12", CRED, "ap-guangzhou", profile)
+    out = io.StringIO()
+    client.set_stream_logger(out)
+    try:
+        client.call_json("DescribeZones", {})
+    except TencentCloudSDKException as exc:
+        assert_no_secret(exc, ["PROXYtokenSECRET"])
+    text = out.getvalue()
+    assert f"proxy http://***@127.0.0.1:{port}" in text
+    assert "PROXYtokenSECRET" not in text
