@@ -54,9 +54,21 @@ def emu() -> Iterator[ApiEmulator]:
         yield emulator
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[urllib3.PoolManager]:
-    manager = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=2, read=5))
+class Wire(urllib3.PoolManager):
+    """A pool that also says how :func:`send` reaches the emulator: ``"http"`` (over
+    loopback) or ``"inproc"`` (``emu.transport()``, no socket). Raw ``request`` calls
+    always go over HTTP."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(retries=False, timeout=urllib3.Timeout(connect=2, read=5))
+        self.mode = mode
+
+
+# The suite runs over both carriers of the emulator's core: every test that sends with
+# send() runs twice, and must see the same answers.
+@pytest.fixture(scope="module", params=["http", "inproc"])
+def pool(request: pytest.FixtureRequest) -> Iterator[urllib3.PoolManager]:
+    manager = Wire(request.param)
     yield manager
     manager.clear()
 
@@ -93,6 +105,9 @@ def send(
         host=host,
         timestamp=timestamp,
     )
+    if isinstance(pool, Wire) and pool.mode == "inproc" and isinstance(emu, ApiEmulator):
+        got = emu.transport().send(prepared, 5)
+        return got.status, got.headers, json.loads(got.read())
     parts = urlsplit(prepared.url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     headers = dict(prepared.headers)
