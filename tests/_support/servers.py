@@ -42,6 +42,7 @@ import attrs
 
 __all__ = [
     "ConnectProxy",
+    "Handler",
     "MisbehavingServer",
     "Peer",
     "ServedRequest",
