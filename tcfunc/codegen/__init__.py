@@ -409,19 +409,27 @@ class _Names:
         lines.append("import attrs" if self.attrs == "attrs" else "import attrs as _attrs")
         # No blank line: in the projects that use generated code tcfunc is a
         # third-party package, in the same import section as attrs.
-        model_names = []
+        # isort's layout: plain names in one statement, each "as" import in its own,
+        # the statements ordered by their first name (classes before functions).
+        plain_names: List[str] = []
+        statements: List[Tuple[str, bool, List[str]]] = []
         for name, alias in (("Model", self.base), ("RequestModel", self.request_base)):
-            if name in self.used_bases:
-                model_names.append(name if alias == name else f"{name} as {alias}")
-        model_names += [h for h in _MODEL_HELPERS if h in self.used_helpers]
-        # isort order: constants, classes, then functions (ruff's default order-by-type).
-        one = f"from tcfunc.model import {', '.join(model_names)}"
-        if len(one) <= LINE_LENGTH:
-            lines.append(one)
-        else:
-            lines.append("from tcfunc.model import (")
-            lines.extend(f"{_INDENT}{n}," for n in model_names)
-            lines.append(")")
+            if name in self.used_bases and alias != name:
+                statements.append((name, True, [f"{name} as {alias}"]))
+            elif name in self.used_bases:
+                plain_names.append(name)
+        plain_names += [h for h in _MODEL_HELPERS if h in self.used_helpers]
+        if plain_names:
+            statements.append((plain_names[0], False, plain_names))
+        statements.sort(key=lambda st: (st[0][0].islower(), st[0], st[1]))
+        for _first, _alias, members in statements:
+            one = f"from tcfunc.model import {', '.join(members)}"
+            if len(one) <= LINE_LENGTH:
+                lines.append(one)
+            else:
+                lines.append("from tcfunc.model import (")
+                lines.extend(f"{_INDENT}{n}," for n in members)
+                lines.append(")")
         self._check_unique()
         return lines
 
@@ -830,6 +838,8 @@ ignore = [
     "N802",
     # _apiVersion is the official SDK's attribute name.
     "N815",
+    # A model's member checks are one statement per member; some models have 50+.
+    "PLR0915",
     # Python 3.9 is supported, and tcfunc.model evaluates the models' annotations
     # at run time: X | None does not evaluate before 3.10, so Optional[X] stays.
     "UP007",
