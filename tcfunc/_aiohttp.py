@@ -453,6 +453,16 @@ class AiohttpTransport:
                 failure = self._timed_out(host, route, timeout, connecting)
             else:
                 failure = self._network_error(exc, host, route, connecting)
+        except Exception as exc:  # noqa: BLE001 - no foreign exception leaves a call
+            handle.cancel()
+            if resp is not None:
+                resp.close()
+            connecting = self._connect_mark(task)
+            if expiry.fired:
+                _uncancel(task)
+            failure = NetworkError(
+                f"connection to {host} failed: {type(exc).__name__}", reached_server=not connecting
+            )
         except BaseException:
             handle.cancel()
             if resp is not None:
@@ -527,6 +537,15 @@ class AiohttpTransport:
                     failure = idle_timeout(host, timeout)
                 else:
                     failure = self._network_error(exc, host, _DIRECT, connecting=False)
+            except Exception as exc:  # noqa: BLE001 - no foreign exception leaves a call
+                handle.cancel()
+                resp.close()
+                if expiry.fired:
+                    _uncancel(task)
+                failure = NetworkError(
+                    f"reading the stream from {host} failed: {type(exc).__name__}",
+                    reached_server=True,
+                )
             else:
                 if piece:
                     yield piece
@@ -546,8 +565,13 @@ class AiohttpTransport:
     def _network_error(
         self, exc: BaseException, host: str, route: _Route, connecting: bool
     ) -> BaseException:
-        if isinstance(exc, self._proxy_error) and getattr(exc, "status", None) == 407:
-            return proxy_authentication_required(route.shown or "", host)
+        if isinstance(exc, self._proxy_error):
+            status = getattr(exc, "status", None)
+            if status == 407:
+                return proxy_authentication_required(route.shown or "", host)
+            return connect_failed(
+                host, f"the proxy refused the tunnel with HTTP {status}", route.shown
+            )
         reason = _reason(exc)
         if connecting or isinstance(exc, self._aiohttp.ClientConnectorError):
             return connect_failed(host, reason, route.shown)

@@ -248,6 +248,23 @@ def test_keep_alive_reuses_one_connection() -> None:
         assert server.connections == 1
 
 
+def test_connections_have_tcp_nodelay() -> None:
+    """Pooled connections send small writes at once (TCP_NODELAY), as the sync client's do."""
+    with MisbehavingServer(answer(json_body())) as server:
+        request = prepared(server.endpoint)
+
+        async def nodelay() -> int:
+            t = transport()
+            await (await t.send(request, 5)).read()
+            (protocols,) = t._session.connector._conns.values()
+            sock = protocols[0][0].transport.get_extra_info("socket")
+            value = int(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            await t.aclose()
+            return value
+
+        assert run(nodelay) == 1
+
+
 def test_pool_size_caps_connections_per_host() -> None:
     """With pool_size=2, six concurrent calls share at most two connections."""
     with MisbehavingServer(dribbled_body(json_body(), every=0.02, size=8)) as server:
@@ -925,4 +942,5 @@ def test_a_proxy_refusing_the_tunnel_is_not_reached(tmp_path: Path) -> None:
     assert isinstance(exc, NetworkError)
     assert exc.reached_server is False
     assert f"through the proxy http://{proxy.endpoint}" in str(exc.message)
+    assert "refused the tunnel with HTTP 403" in str(exc.message)
     assert_no_secret(exc, ["PW-secret", "someone"])
