@@ -439,3 +439,22 @@ def test_transport_debug_line_masks_a_proxy_token_in_the_username() -> None:
     text = out.getvalue()
     assert f"proxy http://***@127.0.0.1:{port}" in text
     assert "PROXYtokenSECRET" not in text
+
+
+def test_echo_keywords_cover_every_secret_name() -> None:
+    """Every name the rule calls secret (each secret ending, in any case, with a prefix, with
+    _ or - inside) is found in free text and has its echoed value masked."""
+    from tcfunc._secrets import SECRET_ENDINGS
+
+    for ending in SECRET_ENDINGS:
+        for name in (ending, ending.upper(), f"Tmp{ending.capitalize()}", f"x_{ending}"):
+            if not _redact.is_secret_name(name):
+                continue
+            for text in (
+                f"Host: h {name}: VALUE1",
+                f"a=1&{name}=VALUE1",
+                f"<th>{name}</th><td>VALUE1",
+            ):
+                assert "VALUE1" not in redact_text(text), text
+    for name in ("Plain_Text", "Secret_Key", "Api-Key", "Creds%2EToken", "LoginSettings.Password"):
+        assert "VALUE1" not in redact_text(f"{name}: VALUE1"), name
