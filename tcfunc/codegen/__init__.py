@@ -5,10 +5,11 @@
 writes (``--package`` names the top package, default ``tcfunc_services``)::
 
     DIR/<package>/__init__.py
-    DIR/<package>/ruff.toml                   (the layout the code assumes, see below)
+    DIR/<package>/ruff.toml                   (the rules the code is checked for, see below)
     DIR/<package>/cvm/__init__.py
     DIR/<package>/cvm/v20170312/__init__.py   (re-exports CvmClient and models)
     DIR/<package>/cvm/v20170312/client.py     (CvmClient, one method per action)
+    DIR/<package>/cvm/v20170312/async_client.py  (AsyncCvmClient, one coroutine per action)
     DIR/<package>/cvm/v20170312/models.py     (one frozen model per object)
 
 ``--action NAME`` (repeatable) keeps only those actions and the models they
@@ -20,23 +21,37 @@ format --check`` and ``mypy --strict`` (checked against every spec tccli
 ships): lines are laid out as ``ruff format`` would, documentation HTML is
 turned into text, and look-alike Unicode punctuation into ASCII. Imports
 assume tcfunc is a third-party package of the project using the code.
-The code is laid out for a line length of 100, so :func:`write_package` puts
-a ``ruff.toml`` saying so (and naming tcfunc third-party) at the package
-root; ruff uses the closest configuration file, so the generated code stays
-clean in a project with ruff's defaults or other settings. Both
-``__init__.py`` and ``ruff.toml`` at the package root are written only when
-absent: a project may adapt them.
-A member named like a type (``List``, ``Placement``) would hide that type
+:func:`write_package` puts a ``ruff.toml`` at the package root that names
+the rule set (tcfunc's own selection; each rule left out with its reason)
+and the line length of 100 the code is laid out for: ruff uses the closest
+configuration file, and its default rules change between versions, so the
+generated code is checked the same way whatever the enclosing project's
+settings. Both ``__init__.py`` and ``ruff.toml`` at the package root are
+written only when absent: a project may adapt them.
+A member named like a type (``Optional``, ``Placement``) would hide that type
 from the annotations after it in its class; those use a module-level alias.
 
 Rules for the types: a member of an action's request (or of an object used
 only in requests) that the spec marks required is a required constructor
 argument with a plain type; every other member is ``Optional[...] = None``,
-because real responses omit fields the spec calls required. The spec does not
-mark streaming (SSE) actions; name them with ``--sse ACTION`` to generate
-methods that return the event iterator. An action whose request has
-``binary`` members (``bytes`` fields) is sent as ``multipart/form-data``
-with those members as file parts, as the API requires.
+because real responses omit fields the spec calls required. Each model
+checks its members' types when built (``__attrs_post_init__``, calling
+:func:`tcfunc.model.check` and friends), request models derive from
+:class:`tcfunc.model.RequestModel` (strict reads), and answers are read
+leniently (see :mod:`tcfunc.model`). Each method passes its argument through
+:func:`tcfunc.model.check_request`, so a dict or another action's model is
+a ``ClientError`` before anything is sent.
+
+Streaming is decided at run time, as in the official SDK: an action whose
+request has a boolean ``Stream`` member (or that ``--sse ACTION`` names; no
+longer needed for the specs tccli ships) calls ``_call_model(...,
+sse="auto")`` and returns ``Union[Response, EventStream]`` (``AsyncEventStream``
+in the async client): the answer's Content-Type decides. An action whose
+request has ``binary`` members (``bytes`` fields) is sent as
+``multipart/form-data`` with those members as file parts, as the API
+requires. Async methods take the official async SDK's ``opts`` (the options
+dict: ``Endpoint``, ``SkipSign``, ...), merged with the multipart options
+where the action needs them.
 
 :func:`generate` is pure (a spec in, file texts out); :func:`write_package`
 does the file I/O.

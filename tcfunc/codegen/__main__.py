@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="[SERVICE:]ACTION",
-        help="an action that streams server-sent events (repeatable); a bare ACTION "
+        help="an action that may answer with server-sent events (repeatable); actions "
+        "whose request has a boolean Stream member are found without it; a bare ACTION "
         "applies to every listed service that has it",
     )
     parser.add_argument(
