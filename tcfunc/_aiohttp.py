@@ -81,13 +81,15 @@ class _Expiry:
         self.task.cancel()
 
 
-def _uncancel(task: asyncio.Task[Any]) -> None:
-    # Python 3.11+ counts cancel requests; the one the deadline made is
-    # answered here (as asyncio.timeout does), so an enclosing
-    # asyncio.timeout or TaskGroup does not mistake it for its own.
+def _uncancel(task: asyncio.Task[Any]) -> bool:
+    """Answer the deadline's own cancel request; True if another (the caller's) remains.
+
+    Python 3.11+ counts cancel requests: answering ours (as asyncio.timeout
+    does) keeps an enclosing asyncio.timeout or TaskGroup from taking it for
+    theirs, and a caller's cancel that came at the same moment still wins.
+    """
     uncancel = getattr(task, "uncancel", None)
-    if uncancel is not None:
-        uncancel()
+    return uncancel is not None and uncancel() > 0
 
 
 class _Route:
@@ -431,9 +433,8 @@ class AiohttpTransport:
             if resp is not None:
                 resp.close()
             connecting = self._connect_mark(task)
-            if not expiry.fired:
+            if not expiry.fired or _uncancel(task):
                 raise  # the caller cancelled: CancelledError is theirs
-            _uncancel(task)
             failure = self._timed_out(host, route, timeout, connecting)
         except TencentCloudSDKException as exc:  # too large, or a body that does not decode
             handle.cancel()
@@ -507,12 +508,13 @@ class AiohttpTransport:
     async def _stream(self, resp: Any, host: str, timeout: float) -> AsyncIterator[bytes]:
         """The decoded body as it arrives; each wait for a piece is bounded by ``timeout``."""
         loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None  # iterated inside a task
         readany = resp.content.readany
         decoder = BodyDecoder(resp.headers.get("Content-Encoding"), self._limit, host)
         failure: BaseException
         while True:
+            # Looked up for each piece: the stream may be handed to another task.
+            task = asyncio.current_task()
+            assert task is not None  # iterated inside a task
             expiry = _Expiry(task)
             handle = loop.call_later(timeout, expiry)
             try:
@@ -522,9 +524,8 @@ class AiohttpTransport:
             except asyncio.CancelledError:
                 handle.cancel()
                 resp.close()
-                if not expiry.fired:
+                if not expiry.fired or _uncancel(task):
                     raise
-                _uncancel(task)
                 failure = idle_timeout(host, timeout)
             except TencentCloudSDKException as exc:
                 resp.close()
