@@ -935,3 +935,43 @@ def test_runner_rejects_a_bad_port_with_usage(
     err = capsys.readouterr().err
     assert err.startswith("usage:")
     assert "--port" in err
+
+
+# --- the command's one-line errors (issue 13, item 7) --------------------------------------
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+def test_runner_refuses_a_missing_spec_dir_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--spec-dir naming no directory: exit 2 and one line naming it (no exception repr)."""
+    missing = tmp_path / "nope"
+    assert main(["--spec-dir", str(missing), "--credential", "A:B"]) == 2
+    line = _one_error_line(capsys)
+    assert line == f"error: --spec-dir {missing}: not a directory"
+
+
+def test_runner_refuses_a_directory_that_is_not_a_spec_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--spec-dir naming a directory without <service>/v<date>/api.json: exit 2, one line."""
+    (tmp_path / "cvm").mkdir()
+    assert main(["--spec-dir", str(tmp_path), "--credential", "A:B"]) == 2
+    line = _one_error_line(capsys)
+    assert line.startswith(f"error: --spec-dir {tmp_path}: no <service>/v<yyyymmdd>/api.json")
+
+
+def test_runner_names_a_port_in_use_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """A port another socket holds: exit 2 and one line saying which and why."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["--port", str(port), "--credential", "A:B"]) == 2
+    line = _one_error_line(capsys)
+    assert line == f"error: cannot listen on 127.0.0.1:{port}: the port is already in use"
