@@ -196,3 +196,52 @@ def test_official_client_sees_injected_faults(emu: ApiEmulator) -> None:
         common(emu).call_json("DescribeInstances", {})
     assert info.value.get_code() == "ServerNetworkError"
     assert common(emu).call_json("DescribeInstances", {})["Response"]["TotalCount"] == 1
+
+
+# --- the official asyncio client (httpx) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("method", HTTP_METHODS)
+@pytest.mark.parametrize("sign", SIGN_METHODS)
+def test_official_async_client_is_accepted(emu: ApiEmulator, sign: str, method: str) -> None:
+    """The official async CommonClient (httpx) signs each way; the emulator over HTTP verifies
+    and answers it, and its API errors come back as the official exception."""
+    pytest.importorskip("httpx")
+    import asyncio
+
+    from tencentcloud.common.common_client_async import CommonClient as AsyncCommonClient
+
+    def fail(_params: Dict[str, Any]) -> Dict[str, Any]:
+        raise TencentCloudSDKException("FailedOperation", "not today")
+
+    emu.register("cvm", "Fail", fail)
+
+    async def scenario() -> None:
+        client = AsyncCommonClient(
+            "cvm",
+            "2017-03-12",
+            OfficialCredential(SECRET_ID, SECRET_KEY),
+            "ap-guangzhou",
+            profile=profile(emu, sign, method),
+        )
+        try:
+            answer = await client.call_and_deserialize("DescribeInstances", {"Limit": 1})
+            assert answer["Response"]["InstanceSet"][0]["InstanceId"] == "ins-emulated"
+            with pytest.raises(OfficialException) as excinfo:
+                await client.call_and_deserialize("Fail", {})
+            assert excinfo.value.get_code() == "FailedOperation"
+        finally:
+            await client.close()
+
+    asyncio.run(scenario())
+    assert emu.requests[0].secret_id == SECRET_ID
+
+
+def test_strict_signing_refuses_the_official_tc3_request() -> None:
+    """The official SDK signs only content-type;host: a strict emulator refuses it with
+    AuthFailure.InvalidAuthorization (the trade-off of ClientProfile(sign_action=True))."""
+    with ApiEmulator({SECRET_ID: SECRET_KEY}, strict_signing=True) as strict:
+        strict.register("cvm", "DescribeInstances", describe_instances)
+        with pytest.raises(OfficialException) as excinfo:
+            common(strict).call_json("DescribeInstances", {"Limit": 1})
+    assert excinfo.value.get_code() == "AuthFailure.InvalidAuthorization"
