@@ -373,15 +373,15 @@ def test_undecodable_file_is_not_chained(tmp_path: Path) -> None:
 def test_sts_refresh_default_timeout_is_short_and_settable() -> None:
     """Without a profile a refresh may take 10 s (not HttpProfile's 60); a profile's
     reqTimeout applies when given; timeout= overrides both and is validated."""
-    assert STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s").timeout == 10
+    assert STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s1").timeout == 10
     slow = ClientProfile(httpProfile=HttpProfile(reqTimeout=30))
-    assert STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s", profile=slow).timeout == 30
-    quick = STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s", profile=slow, timeout=2.5)
+    assert STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s1", profile=slow).timeout == 30
+    quick = STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s1", profile=slow, timeout=2.5)
     assert quick.timeout == 2.5
     bad: Any
     for bad in (0, -1, float("nan"), "5", True):
         with pytest.raises(TencentCloudSDKException):
-            STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s", timeout=bad)
+            STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, "s1", timeout=bad)
 
 
 def test_stalled_sts_refresh_is_bounded_by_the_provider_timeout() -> None:
@@ -554,7 +554,7 @@ def test_oidc_get_failure_keeps_the_web_identity_token_out_of_the_chain(fault: s
             httpProfile=HttpProfile(protocol="http", endpoint=endpoint, reqMethod="GET")
         )
         return OIDCRoleArnCredential(
-            "ap-shanghai", "idp", JWT, ROLE, "s", profile=profile, timeout=0.5
+            "ap-shanghai", "idp", JWT, ROLE, "s1", profile=profile, timeout=0.5
         )
 
     if fault == "closed":
@@ -582,7 +582,7 @@ def test_oidc_get_api_error_keeps_the_token_out() -> None:
         profile = ClientProfile(
             httpProfile=HttpProfile(protocol="http", endpoint=server.endpoint, reqMethod="GET")
         )
-        provider = OIDCRoleArnCredential("ap-shanghai", "idp", JWT, ROLE, "s", profile=profile)
+        provider = OIDCRoleArnCredential("ap-shanghai", "idp", JWT, ROLE, "s1", profile=profile)
         with pytest.raises(TencentCloudSDKException) as info:
             provider.get_credential()
         assert JWT in server.requests[0].target  # it really was in the URL
@@ -716,6 +716,20 @@ def test_sts_provider_sends_through_an_injected_transport() -> None:
     assert request.headers["X-TC-Action"] == "AssumeRole"
     assert LONG_ID in request.headers["Authorization"]
     assert 2.5 < timeout <= 3
+
+
+@pytest.mark.parametrize("name", ["s", "x" * 129, "has space", "名字", "a/b"])
+def test_role_session_name_follows_the_sts_rule_at_construction(name: str) -> None:
+    """RoleSessionName is 2 to 128 of letters, digits and =,.@_- (what STS accepts): anything
+    else is refused when the provider is built, not by STS at the first refresh."""
+    for build in (
+        lambda: STSAssumeRoleCredential(LONG_ID, LONG_KEY, ROLE, name),
+        lambda: OIDCRoleArnCredential("ap-shanghai", "idp", JWT, ROLE, name),
+    ):
+        with pytest.raises(TencentCloudSDKException) as info:
+            build()
+        assert info.value.code == "ClientError.CredentialConfigError"
+        assert "role_session_name" in str(info.value.message)
 
 
 def test_a_transport_without_send_is_refused_at_construction() -> None:

@@ -14,6 +14,7 @@ from ..errors import TencentCloudSDKException
 # it would make a credential that is never refreshed, or refreshed on every call.
 _EARLIEST = 946684800.0  # 2000-01-01T00:00:00Z
 _LONGEST = 30 * 86400.0  # STS grants at most 12 hours; a month leaves room for odd clocks
+_SESSION_NAME = re.compile(r"^[A-Za-z0-9=,.@_-]{2,128}$")
 _DIGITS = re.compile(r"^\d{1,12}(?:\.\d{1,9})?$")
 
 
@@ -36,6 +37,17 @@ def check_duration(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 43200:
         raise config_error(f"duration_seconds must be an integer in 1..43200, got {value!r}")
     return value
+
+
+def check_session_name(value: Any) -> str:
+    """STS ``RoleSessionName``: 2 to 128 of letters, digits and ``=,.@_-`` (STS's own rule)."""
+    name = check_arg("role_session_name", value)
+    if not _SESSION_NAME.match(name):
+        raise config_error(
+            "role_session_name must be 2 to 128 characters of letters, digits and =,.@_-, "
+            f"got {name[:140]!r}"
+        )
+    return name
 
 
 def make_credential(

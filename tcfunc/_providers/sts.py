@@ -30,6 +30,7 @@ from ..profile import ClientProfile, HttpProfile
 from ._common import (
     check_arg,
     check_duration,
+    check_session_name,
     config_error,
     make_credential,
     temporary_credential,
@@ -314,7 +315,7 @@ class STSAssumeRoleCredential(_STSProvider):
     ) -> None:
         self._long_term = make_credential(secret_id, secret_key, None, "STSAssumeRoleCredential")
         self._role_arn = check_arg("role_arn", role_arn)
-        self._session_name = check_arg("role_session_name", role_session_name)
+        self._session_name = check_session_name(role_session_name)
         self._duration = check_duration(duration_seconds)
         super().__init__(region, endpoint, profile, timeout, transport, clock)
 
@@ -370,7 +371,7 @@ class OIDCRoleArnCredential(_STSProvider):
         self._provider_id = check_arg("provider_id", provider_id)
         self._web_identity_token = check_arg("web_identity_token", web_identity_token)
         self._role_arn = check_arg("role_arn", role_arn)
-        self._session_name = check_arg("role_session_name", role_session_name)
+        self._session_name = check_session_name(role_session_name)
         self._duration = check_duration(duration_seconds)
         super().__init__(region, endpoint, profile, timeout, transport, clock)
 
