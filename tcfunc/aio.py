@@ -24,9 +24,12 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import (
+    TYPE_CHECKING,
     Any,
+    Awaitable,
     Callable,
     Dict,
+    Iterable,
     Literal,
     Mapping,
     Optional,
@@ -54,6 +57,9 @@ from .profile import ClientProfile
 from .request import RequestOptions
 from .sse import AsyncEventStream
 from .transport import AsyncTransport
+
+if TYPE_CHECKING:
+    from .paginate import AsyncPaginator, PageScheme
 
 __all__ = ["AsyncAbstractClient", "AsyncCommonClient"]
 
@@ -232,6 +238,60 @@ class AsyncAbstractClient(_ClientCore):
             return self._stream_of(result)
         _warn_if_deprecated(result, 4)
         return response_type.from_api(result["Response"])
+
+    # ------------------------------------------------------------ bulk work
+
+    def paginate(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]] = None,
+        *,
+        max_items: Optional[int] = None,
+        scheme: Union[PageScheme, str, None] = None,
+    ) -> AsyncPaginator:
+        """Every page of ``action``: ``async for`` each ``Response``; ``.items()`` likewise.
+
+        See the sync :meth:`~tcfunc.client.AbstractClient.paginate`.
+        """
+        from .paginate import AsyncPaginator
+
+        return AsyncPaginator(
+            lambda page: self.call_json(action, page), action, params,
+            max_items=max_items, scheme=scheme,
+        )  # fmt: skip
+
+    async def wait_until(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]],
+        expr: str,
+        to: Any,
+        *,
+        timeout: float = 180,
+        interval: float = 5,
+        failure: Iterable[Any] = (),
+        sleep: Optional[Callable[[float], Awaitable[Any]]] = None,
+        clock: Optional[Callable[[], float]] = None,
+    ) -> Dict[str, Any]:
+        """Poll ``action`` until ``expr`` equals ``to`` (see the sync ``wait_until``).
+
+        ``sleep`` is awaited (default ``asyncio.sleep``, or the retryer's
+        injected sleep); ``clock`` defaults to ``time.monotonic``.
+        """
+        from .waiter import WaiterSpec, wait_async
+
+        spec = WaiterSpec(expr, to, timeout, interval, tuple(failure))
+        return await wait_async(
+            lambda sent: self.call_json(action, sent), action, params, spec,
+            sleep=sleep or self._poll_sleep, clock=clock or time.monotonic,
+        )  # fmt: skip
+
+    async def _poll_sleep(self, seconds: float) -> None:
+        if self._injected_sleep:
+            self._sleep(seconds)
+            await asyncio.sleep(0)
+        else:
+            await asyncio.sleep(seconds)
 
     # ------------------------------------------------------------ the driver
 

@@ -46,9 +46,11 @@ import time
 import warnings
 import weakref
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
+    Iterable,
     Literal,
     Mapping,
     Optional,
@@ -83,6 +85,9 @@ from .retry import NoopRetryer, StandardRetryer, adapt_retryer
 from .skew import ClockSkew
 from .sse import EventStream, iter_events
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from .paginate import PageScheme, Paginator
 
 __all__ = ["AbstractClient", "ModelLike", "ResponseModelLike", "CommonClient"]
 
@@ -462,6 +467,58 @@ class AbstractClient(_ClientCore):
             return self._stream_of(result)
         _warn_if_deprecated(result, 4)
         return response_type.from_api(result["Response"])
+
+    # ------------------------------------------------------------ bulk work
+
+    def paginate(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]] = None,
+        *,
+        max_items: Optional[int] = None,
+        scheme: Union[PageScheme, str, None] = None,
+    ) -> Paginator:
+        """Every page of ``action``: iterate for each ``Response``, ``.items()`` for the items.
+
+        The paging scheme (token, Offset/Limit, PageNumber/PageSize) is
+        inferred from the first answer unless ``scheme`` names it; see
+        :mod:`tcfunc.paginate`. Nothing is sent until iteration starts.
+        """
+        from .paginate import Paginator
+
+        return Paginator(
+            lambda page: self.call_json(action, page), action, params,
+            max_items=max_items, scheme=scheme,
+        )  # fmt: skip
+
+    def wait_until(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]],
+        expr: str,
+        to: Any,
+        *,
+        timeout: float = 180,
+        interval: float = 5,
+        failure: Iterable[Any] = (),
+        sleep: Optional[Callable[[float], Any]] = None,
+        clock: Optional[Callable[[], float]] = None,
+    ) -> Dict[str, Any]:
+        """Poll ``action`` until ``expr`` over its ``Response`` equals ``to``; that ``Response``.
+
+        Raises ``ClientError.WaiterTimeout`` (naming the last value seen)
+        after ``timeout`` seconds, ``ClientError.WaiterFailure`` as soon as
+        the value is in ``failure``; see :mod:`tcfunc.waiter`. ``sleep``
+        defaults to the retryer's (``time.sleep``), ``clock`` to
+        ``time.monotonic``.
+        """
+        from .waiter import WaiterSpec, wait
+
+        spec = WaiterSpec(expr, to, timeout, interval, tuple(failure))
+        return wait(
+            lambda sent: self.call_json(action, sent), action, params, spec,
+            sleep=sleep or self._sleep, clock=clock or time.monotonic,
+        )  # fmt: skip
 
     # ------------------------------------------------------------ the driver
 
