@@ -42,7 +42,8 @@ How strict, a decision:
   ``from_json_string``) goes through ``__init__``, with every check; unknown
   members go to :attr:`Model.extra` and are sent.
 
-Models are immutable. Setting or deleting a member raises a ``ClientError``
+Models are frozen. Setting or deleting a member raises a ``ClientError``
+(:class:`FrozenModelError`, also attrs' ``FrozenInstanceError``)
 that says to pass it to the constructor or to use ``attrs.evolve``; and the
 official SDK's in-place ``req.from_json_string(s)`` raises too (it would
 otherwise do nothing, silently): write ``req = Req.from_json_string(s)``.
@@ -80,6 +81,7 @@ from ._secrets import is_secret_name
 from .errors import TencentCloudSDKException
 
 __all__ = [
+    "FrozenModelError",
     "Model",
     "RequestModel",
     "check",
@@ -254,21 +256,47 @@ def check_request(action: str, request: object, model_type: Type[M]) -> M:
     )
 
 
-def _frozen_setattr(self: Model, name: str, value: object) -> NoReturn:
-    cls = type(self).__name__
-    raise TencentCloudSDKException(
+class FrozenModelError(TencentCloudSDKException, attrs.exceptions.FrozenInstanceError):
+    """Raised on setting (or deleting) a member of a model: models are immutable.
+
+    Code ``ClientError``; also an :class:`attrs.exceptions.FrozenInstanceError`
+    (an ``AttributeError``), so code that catches either keeps working. The
+    profiles' ``FrozenProfileError`` has the same shape and wording.
+    """
+
+    # attrs' FrozenError has an __init__ of its own (no arguments) and, in
+    # older releases, a class-level ``args``: restore the exception's own.
+    args = BaseException.args
+
+    def __init__(
+        self,
+        code: Optional[str] = "ClientError",
+        message: Optional[str] = None,
+        requestId: Optional[str] = None,
+    ) -> None:
+        Exception.__init__(self, code, message, requestId)
+        self.code = code
+        self.message = message
+        self.requestId = requestId
+        self.msg = message or ""
+
+
+def _refuse_change(model: Model, name: str) -> NoReturn:
+    kind = type(model).__name__
+    raise FrozenModelError(
         "ClientError",
-        f"{cls} is immutable: pass {name}=... to {cls}(...), "
-        f"or make a changed copy with attrs.evolve(model, {name}=...)",
+        f"{kind} models are frozen and cannot be changed after construction (setting "
+        f"{name!r}): pass {name}=... to the constructor, {kind}({name}=...), or make a "
+        f"changed copy with attrs.evolve(model, {name}=...)",
     )
+
+
+def _frozen_setattr(self: Model, name: str, value: object) -> NoReturn:
+    _refuse_change(self, name)
 
 
 def _frozen_delattr(self: Model, name: str) -> NoReturn:
-    cls = type(self).__name__
-    raise TencentCloudSDKException(
-        "ClientError",
-        f"{cls} is immutable: make a copy without {name} with attrs.evolve(model, {name}=None)",
-    )
+    _refuse_change(self, name)
 
 
 class _FromJsonString:
@@ -294,8 +322,8 @@ class _FromJsonString:
         def refuse(text: Union[str, bytes]) -> NoReturn:
             raise TencentCloudSDKException(
                 "ClientError",
-                f"{name} is immutable, so req.from_json_string(s) cannot fill req in place: "
-                f"write req = {name}.from_json_string(s), which returns the model",
+                f"{name} models are frozen, so req.from_json_string(s) cannot fill req in "
+                f"place: write req = {name}.from_json_string(s), which returns the model",
             )
 
         return refuse

@@ -862,7 +862,9 @@ def test_the_official_in_place_idioms_fail_loudly_on_generated_models(generated:
     assert "req = DescribeInstancesRequest.from_json_string(s)" in str(info.value.message)
     with pytest.raises(TencentCloudSDKException) as info:
         req.Limit = 1
-    assert "pass Limit=... to DescribeInstancesRequest(...)" in str(info.value.message)
+    assert "pass Limit=... to the constructor, DescribeInstancesRequest(Limit=...)" in str(
+        info.value.message
+    )
     assert models.DescribeInstancesRequest.from_json_string('{"Limit": 1}').Limit == 1
 
 
