@@ -327,7 +327,8 @@ class Urllib3Transport:
             parsed = self._u3.util.parse_url(f"{scheme}://{host}")
             pool = self._direct.connection_from_host(parsed.host, parsed.port, scheme)
             if self._prewarm:
-                _start_prewarm(pool, self._prewarm)
+                connect = self._connect_timeout or self._profile.reqTimeout
+                _start_prewarm(pool, self._prewarm, connect)
             return _Route(pool, True, None)
         manager = self._proxies.get(proxy)
         if manager is None:
@@ -600,12 +601,12 @@ def _mark_connect_failure(exc: BaseException) -> None:
         setattr(exc, _CONNECT_FAILED, True)
 
 
-def _start_prewarm(pool: Any, count: int) -> None:
+def _start_prewarm(pool: Any, count: int, timeout: float) -> None:
     """Open ``count`` connections to ``pool``'s host in the background and pool them.
 
     ``HttpProfile.pre_conn_pool_size``: the first calls to a host then find
     connected sockets waiting. Failures are ignored; a call that needs a
-    connection opens its own.
+    connection opens its own. Each connect is bounded by ``timeout``.
     """
 
     def warm() -> None:
@@ -615,6 +616,7 @@ def _start_prewarm(pool: Any, count: int) -> None:
                 connection = pool._get_conn()
                 connections.append(connection)
                 if connection.sock is None:
+                    connection.timeout = timeout
                     connection.connect()
         except Exception:  # noqa: BLE001, S110 - pre-warming is best effort
             pass
