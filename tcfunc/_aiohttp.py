@@ -126,7 +126,9 @@ def _proxy_route(aiohttp: Any, proxy: str, scheme: str) -> _Route:
     # aiohttp gets the proxy URL without user info, so the password cannot
     # surface in its reprs or error messages; it travels in a header.
     shown = urlunsplit((parts.scheme, netloc, "", "", ""))
-    bare = aiohttp.helpers.URL(shown)
+    import yarl  # aiohttp's URL type, one of its dependencies
+
+    bare = yarl.URL(shown)
     if parts.username is None and parts.password is None:
         return _Route(bare, shown)
     import base64
@@ -275,7 +277,9 @@ class AiohttpTransport:
     def __init__(self, http_profile: HttpProfile) -> None:
         aiohttp = _import_aiohttp()
         self._aiohttp = aiohttp
-        self._url_class = aiohttp.helpers.URL
+        import yarl  # aiohttp's URL type, one of its dependencies
+
+        self._url_class = yarl.URL
         self._profile = http_profile
         self._env_proxies = proxy_environment()
         self._ssl = _ssl_setting(http_profile)

@@ -148,10 +148,12 @@ def _python(code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_aiohttp_is_not_imported_by_tcfunc_or_the_sync_client() -> None:
-    """``import tcfunc``, the sync client and ``tcfunc._aiohttp`` itself load no aiohttp."""
+def test_aiohttp_is_not_imported_until_a_transport_is_built() -> None:
+    """``import tcfunc``, the sync client, ``tcfunc.aio``, an async client not yet used and
+    ``tcfunc._aiohttp`` itself load no aiohttp."""
     proc = _python(
-        "import sys, tcfunc, tcfunc.client, tcfunc.transport, tcfunc._aiohttp\n"
+        "import sys, tcfunc, tcfunc.client, tcfunc.transport, tcfunc.aio, tcfunc._aiohttp\n"
+        "tcfunc.aio.AsyncCommonClient('cvm', '2017-03-12', tcfunc.Credential('a', 'b'), 'r')\n"
         "print('aiohttp' in sys.modules)"
     )
     assert proc.returncode == 0, proc.stderr
