@@ -754,3 +754,21 @@ def test_close_gives_back_the_shared_transport() -> None:
         clock.advance(7200 - 600)
         assert provider.get_credential().secret_id != first.secret_id
         assert [r.action for r in emu.requests] == ["AssumeRole", "AssumeRole"]
+
+
+def test_debug_lines_of_a_cut_short_sts_answer_show_no_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With DEBUG on tcfunc, the request (long-term key signed) and a cut-short AssumeRole
+    answer are logged, and neither the temporary key, the token nor the long-term key shows."""
+    with MisbehavingServer(answer(sts_answer(2_000_000_000)[:170])) as server:
+        provider = assume_role(server)
+        with (
+            caplog.at_level(logging.DEBUG, logger="tcfunc"),
+            pytest.raises(TencentCloudSDKException),
+        ):
+            provider.get_credential()
+    assert "STS request" in caplog.text
+    assert "STS response" in caplog.text
+    for secret in (TMP_KEY, TMP_TOKEN, LONG_KEY):
+        assert secret not in caplog.text
