@@ -97,12 +97,13 @@ def _lower_headers(headers: Union[Mapping[str, Any], Iterable[Tuple[str, Any]]])
     items = headers.items() if hasattr(headers, "items") else headers
     out: Dict[str, str] = {}
     for name, value in items:
-        if isinstance(name, bytes):
-            name = name.decode("latin-1")
-        if isinstance(value, bytes):
-            value = value.decode("latin-1")
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise _err("InvalidParameter", "header names and values must be text")
+        if type(name) is not str or type(value) is not str:  # the usual case skips these
+            if isinstance(name, bytes):
+                name = name.decode("latin-1")
+            if isinstance(value, bytes):
+                value = value.decode("latin-1")
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise _err("InvalidParameter", "header names and values must be text")
         lower = name.lower()
         if lower in out and (lower in _SINGLE_HEADERS or lower.startswith("x-tc-")):
             # Which copy would count? A proxy may read the first, we the

@@ -99,6 +99,10 @@ class FaultQueue:
                 return entry.fault
         return None
 
+    def __bool__(self) -> bool:
+        """Whether any fault is queued (read without the lock: a hint for skipping work)."""
+        return bool(self._entries)
+
     def clear(self) -> None:
         """Drop every queued fault."""
         with self._lock:

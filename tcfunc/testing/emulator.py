@@ -60,6 +60,7 @@ from __future__ import annotations
 import collections
 import copy
 import inspect
+import json
 import logging
 import os
 import re
@@ -629,12 +630,13 @@ class ApiEmulator:
                 f"The request body of {len(body)} bytes exceeds the 1 MB limit of v1 signing.",
             )
 
-        # What the request claims to be, for fault matching and the record.
-        try:
-            claimed: Optional[VerifiedRequest] = parse_request(method, target, headers, body)
-        except TencentCloudSDKException:
-            claimed = None
-        fault = self._faults.take(claimed.action if claimed is not None else None)
+        # What the request claims to be, for fault matching and the record;
+        # read only when needed (a verified request says it again).
+        claimed: Optional[VerifiedRequest] = None
+        fault: Optional[Fault] = None
+        if self._faults:
+            claimed = _claimed(method, target, headers, body)
+            fault = self._faults.take(claimed.action if claimed is not None else None)
         request: Optional[VerifiedRequest] = None
         service: Optional[str] = None
         registration: Optional[_Registration] = None
@@ -644,6 +646,8 @@ class ApiEmulator:
             error: Optional[TencentCloudSDKException] = exc
         else:
             error = None
+        if request is None and claimed is None:
+            claimed = _claimed(method, target, headers, body)
 
         def remember(error_code: Optional[str], params: Optional[Dict[str, Any]] = None) -> None:
             shown = request or claimed
@@ -652,6 +656,7 @@ class ApiEmulator:
             # A request whose signature did not hold is recorded without its
             # body and params, and with bounded headers: anyone can send
             # those, and 10 MB each would let them fill the emulator's memory.
+            # The record keeps the verifier's own params: handlers get copies.
             trusted = request is not None
             self._record(
                 RecordedRequest(
@@ -660,9 +665,7 @@ class ApiEmulator:
                     version=shown.version,
                     region=shown.region,
                     secret_id=request.secret_id if request is not None else None,
-                    params=copy.deepcopy(params if params is not None else shown.params)
-                    if trusted
-                    else {},
+                    params=(params if params is not None else shown.params) if trusted else {},
                     headers=dict(headers) if trusted else _bounded_headers(headers),
                     body=body if trusted else b"",
                     method=method,
@@ -839,6 +842,21 @@ class ApiEmulator:
                 params[member] = sent[member.lower()]
         return params
 
+    @staticmethod
+    def _handler_params(request: VerifiedRequest, params: Dict[str, Any]) -> Dict[str, Any]:
+        """A copy of ``params`` the handler may change freely."""
+        if (
+            params is request.params
+            and request.body
+            and request.content_type.startswith("application/json")
+        ):
+            # Decoding the JSON body again is the cheapest deep copy (C speed).
+            decoded = json.loads(request.body)
+            if type(decoded) is dict:
+                return decoded
+        copied: Dict[str, Any] = _copy_params(params)
+        return copied
+
     def _dispatch(
         self,
         request: VerifiedRequest,
@@ -856,9 +874,9 @@ class ApiEmulator:
             spec.validate(request.action, params)
         if registration is not None:
             handler: Callable[..., Any] = registration.handler
+            copied = self._handler_params(request, params)
             if not registration.takes_request:
-                return handler(copy.deepcopy(params))
-            copied = copy.deepcopy(params)
+                return handler(copied)
             incoming = RecordedRequest(
                 service=service,
                 action=request.action,
@@ -921,6 +939,27 @@ def tccli_spec_dir() -> Optional[str]:
         return None
     folder = os.path.join(os.path.dirname(os.path.abspath(tccli.__file__)), "services")
     return folder if os.path.isdir(folder) else None
+
+
+def _claimed(
+    method: str, target: str, headers: List[Tuple[str, str]], body: bytes
+) -> Optional[VerifiedRequest]:
+    try:
+        return parse_request(method, target, headers, body)
+    except TencentCloudSDKException:
+        return None
+
+
+def _copy_params(value: Any) -> Any:
+    """A deep copy of decoded params (dicts, lists and immutable scalars), much
+    cheaper than ``copy.deepcopy``; anything else falls back to it."""
+    if type(value) is dict:
+        return {k: _copy_params(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy_params(v) for v in value]
+    if value is None or type(value) in (str, int, float, bool, bytes):
+        return value
+    return copy.deepcopy(value)
 
 
 def _header(headers: Sequence[Tuple[str, str]], name: str) -> Optional[str]:

@@ -34,10 +34,11 @@ BENCHES: Dict[str, str] = {
     "memory": "bench_memory",
     "large": "bench_large",
     "async": "bench_async",
+    "emulator": "bench_emulator",
     "profile": "profile_e2e",
 }
 # These need tcfunc.client; without it they are reported as skipped.
-NEEDS_CLIENT = {"e2e", "threads", "memory", "profile"}
+NEEDS_CLIENT = {"e2e", "threads", "memory", "emulator", "profile"}
 RESULTS = HERE / "results" / "latest.md"
 
 
