@@ -56,10 +56,6 @@ STS_DEFAULT_REGION = "ap-guangzhou"
 # HttpProfile default) to fail.
 DEFAULT_STS_TIMEOUT = 10.0
 
-# A placeholder for prepare_request on the unsigned OIDC call: with skip_sign
-# it signs nothing and sends no token.
-_UNSIGNED = Credential("SKIP", "SKIP")
-
 _BODY_CODES = frozenset(
     ("ClientError.ParseJsonError", "ClientError.HttpStatusCodeError", "ServerNetworkError")
 )
@@ -222,7 +218,7 @@ class _STSProvider(RefreshingCredential):
             service=STS_SERVICE,
             version=STS_VERSION,
             region=self._region,
-            credential=_UNSIGNED if credential is None else credential,
+            credential=credential,  # None: the OIDC call is sent unsigned
             profile=self._profile,
             timestamp=int(sent_at + self._offset),
             options=RequestOptions(skip_sign=credential is None),
