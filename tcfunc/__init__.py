@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any, Dict, List
 
     from ._credential import Credential
+    from .adaptive import AdaptiveRetryer
     from .aio import AsyncAbstractClient, AsyncCommonClient
     from .client import AbstractClient, CommonClient
     from .credential import (
@@ -47,6 +48,7 @@ _LAZY: Dict[str, str] = {
     "ClientProfile": "profile",
     "RegionBreakerProfile": "profile",
     "StandardRetryer": "retry",
+    "AdaptiveRetryer": "adaptive",
     "NoopRetryer": "retry",
     "AbstractClient": "client",
     "CommonClient": "client",
@@ -80,6 +82,7 @@ __all__ = [
     "RegionBreakerProfile",
     "StandardRetryer",
     "NoopRetryer",
+    "AdaptiveRetryer",
     # clients
     "AbstractClient",
     "CommonClient",

@@ -136,13 +136,21 @@ def call_flow(core: _ClientCore, call: Call, *, retry: bool = True) -> Flow:
     """The whole call: attempts under the retry policy (``retry=False``: one attempt)."""
     policy = core._retry if retry else None
     hooks = core._hooks
+    # An AdaptiveRetryer's limiter: asked before each attempt, told how it went.
+    adaptive = core._adaptive
     attempt = 1
     while True:
         # One value per attempt, so a hook can key its own state (a span) on it.
         info = _info(core, call, attempt) if hooks.active else None
+        if adaptive is not None:
+            wait = adaptive.before_send(core._service, call.action)
+            if wait > 0.0:
+                yield Sleep(wait)
         try:
-            return (yield from attempt_flow(core, call, attempt, info))
+            result = yield from attempt_flow(core, call, attempt, info)
         except TencentCloudSDKException as err:
+            if adaptive is not None:
+                adaptive.after_error(core._service, call.action, err)
             delay = None
             if policy is not None:
                 delay = policy.delay_after(attempt, err, safe_to_repeat=call.safe)
@@ -155,6 +163,10 @@ def call_flow(core: _ClientCore, call: Call, *, retry: bool = True) -> Flow:
                 log_retry(attempt, delay, err)
             if hooks.on_retry:
                 hooks.run(hooks.on_retry, info, delay, err)
+        else:
+            if adaptive is not None:
+                adaptive.after_success(core._service, call.action)
+            return result
         yield Sleep(delay)
         attempt += 1
 

@@ -147,6 +147,28 @@ def _with_trace_id(headers: Optional[Mapping[str, str]]) -> Mapping[str, str]:
     return out
 
 
+def _with_client_token(
+    params: Optional[Mapping[str, Any]], options: Mapping[str, Any]
+) -> Tuple[Optional[Mapping[str, Any]], Dict[str, Any]]:
+    """The ``{"ClientToken": True}`` option: an empty ``ClientToken`` param gets a UUID4.
+
+    Once per call (every retry sends the same token), so the retry-safety
+    rule may repeat a create whose answer was lost; the API runs a request
+    with a given token at most once. The other options pass through.
+    """
+    rest = dict(options)
+    wanted = rest.pop("ClientToken")
+    if not isinstance(wanted, bool):
+        fail("ClientError", "the ClientToken option must be True or False")
+    # Params that are not a dict are left for prepare_request to refuse.
+    fillable = params is None or isinstance(params, Mapping)
+    if wanted and fillable and not (params or {}).get("ClientToken"):
+        filled = dict(params or {})
+        filled["ClientToken"] = _uuid4()
+        params = filled
+    return params, rest
+
+
 class _ClientCore:
     """What both clients hold and the call flow reads: configuration and small shared state.
 
@@ -184,9 +206,13 @@ class _ClientCore:
         self._retry: Optional[StandardRetryer] = None
         self._foreign: Any = None
         self._sleep: Callable[[float], None] = time.sleep
+        # An AdaptiveRetryer (tcfunc.adaptive) also paces attempts in the flow.
+        self._adaptive: Any = None
         if isinstance(retryer, StandardRetryer):
             self._retry = retryer
             self._sleep = retryer.sleep
+            if hasattr(retryer, "before_send"):
+                self._adaptive = retryer
         elif retryer is not None and not isinstance(retryer, NoopRetryer):
             self._foreign = retryer
         self._breaker: Optional[RegionBreaker] = None
@@ -215,6 +241,8 @@ class _ClientCore:
     ) -> Call:
         if not isinstance(action, str) or not action:
             fail("ClientError", "action must be a non-empty string")
+        if isinstance(options, Mapping) and "ClientToken" in options:
+            params, options = _with_client_token(params, options)
         return Call(action, params, _with_trace_id(headers), RequestOptions.coerce(options), stream)
 
     @staticmethod
