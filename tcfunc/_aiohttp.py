@@ -24,7 +24,7 @@ import asyncio
 import re
 import warnings
 import weakref
-from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Mapping, Optional, Set, Tuple, Union
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import TencentCloudSDKException, detach
@@ -266,7 +266,9 @@ class AiohttpTransport:
       for a free one, within its deadline. Connections are always kept alive
       (``keepAlive`` is accepted for porting, as in the sync client);
       TCP_NODELAY is on (aiohttp sets it on every connection). No redirects,
-      no cookies, no hidden resends.
+      no cookies, no hidden resends. ``pre_conn_pool_size`` opens that many
+      connections (at most ``pool_size``) in the background when a host is
+      first used.
 
     The request's headers are sent as given (``Host`` included, exactly as
     signed), plus ``Accept-Encoding: identity`` unless they name one (what
@@ -308,6 +310,8 @@ class AiohttpTransport:
             asyncio.TimeoutError,
         )
         self._proxy_error = aiohttp.ClientHttpProxyError
+        self._prewarm_count: int = getattr(http_profile, "pre_conn_pool_size", 0)
+        self._warming: Set[asyncio.Task[None]] = set()
         self._checked: float = -1.0
 
     # --- the session -------------------------------------------------------
@@ -352,6 +356,14 @@ class AiohttpTransport:
     async def aclose(self) -> None:
         """Close the session and every pooled connection; the next send opens a new one."""
         session, self._session, self._loop = self._session, None, None
+        # Routes are made again for the next session, so that it pre-connects too.
+        self._routes.clear()
+        self._targets.clear()
+        warming, self._warming = self._warming, set()
+        for task in warming:
+            task.cancel()
+        if warming:
+            await asyncio.gather(*warming, return_exceptions=True)
         if session is not None:
             await session.close()
 
@@ -364,7 +376,46 @@ class AiohttpTransport:
             proxy = select_proxy(scheme, host, self._profile.proxy, self._env_proxies)
             route = _DIRECT if proxy is None else _proxy_route(self._aiohttp, proxy, scheme)
             self._routes[key] = route
+            if self._prewarm_count and self._session is not None:
+                self._start_prewarm(scheme, host, route)
         return route
+
+    def _start_prewarm(self, scheme: str, host: str, route: _Route) -> None:
+        """``HttpProfile.pre_conn_pool_size``: connect to a new host in the background.
+
+        At most ``pool_size`` connections (aiohttp's limit per host), each
+        connect bounded by ``reqTimeout``; failures are ignored, as a call
+        that finds no pooled connection opens its own.
+        """
+        loop = self._loop
+        assert loop is not None  # routes are made inside send, after _open
+        task = loop.create_task(self._prewarm(self._session.connector, scheme, host, route))
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def _prewarm(self, connector: Any, scheme: str, host: str, route: _Route) -> None:
+        aiohttp = self._aiohttp
+        loop = asyncio.get_running_loop()
+        url = self._url_class(f"{scheme}://{host}/", encoded=True)
+        limit = float(self._profile.reqTimeout)
+
+        async def connect() -> Any:
+            request = aiohttp.ClientRequest(
+                "GET",
+                url,
+                loop=loop,
+                proxy=route.proxy,
+                proxy_headers=route.proxy_headers,
+                ssl=True,
+            )
+            return await asyncio.wait_for(connector.connect(request, [], self._aio_timeout), limit)
+
+        count = min(self._prewarm_count, self._profile.pool_size)
+        # All are held until all are open: a released one would be reused by the next.
+        opened = await asyncio.gather(*(connect() for _ in range(count)), return_exceptions=True)
+        for connection in opened:
+            if not isinstance(connection, BaseException):
+                connection.release()
 
     def _target(self, url: str) -> Optional[Tuple[Any, str, _Route]]:
         """``(yarl URL, host, route)`` for ``url`` (None if unusable), cached without a query."""

@@ -283,6 +283,31 @@ def test_pool_size_caps_connections_per_host() -> None:
         assert server.connections == 2
 
 
+def test_pre_conn_pool_size_connects_ahead_of_the_calls() -> None:
+    """pre_conn_pool_size=3: three connections open in the background on a host's first use,
+    and three concurrent calls after it find them (no new connection)."""
+    with MisbehavingServer(answer(json_body())) as server:
+        request = prepared(server.endpoint)
+
+        async def scenario() -> Tuple[int, int]:
+            t = transport(pre_conn_pool_size=3)
+            await (await t.send(request, 5)).read()
+            for _ in range(50):
+                if server.connections >= 3:
+                    break
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.05)
+            warmed = server.connections
+            responses = await asyncio.gather(*(t.send(request, 5) for _ in range(3)))
+            assert all(r.status == 200 for r in responses)
+            await t.aclose()
+            return warmed, server.connections
+
+        warmed, after = run(scenario)
+    assert warmed in (3, 4)  # the first call may open its own before the warm-up's are in
+    assert after == warmed
+
+
 def test_redirects_are_not_followed() -> None:
     """A 302 is handed back as it is; no second request is sent."""
     head = http_head(status=302, reason="Found", length=0, headers={"Location": "/elsewhere"})
