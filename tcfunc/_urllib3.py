@@ -83,6 +83,9 @@ _TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})")
 # Set on an exception raised while a pool's connection was connecting.
 _CONNECT_FAILED = "_tcfunc_connect_failed"
 _monotonic = time.monotonic
+# What urllib3 maps to its timeout errors: TimeoutError itself from Python 3.10,
+# an OSError of its own before.
+_SocketTimeout = socket.timeout
 
 
 class _Deadline:
@@ -100,13 +103,13 @@ class _Deadline:
         self.connect = connect
 
     def left(self) -> float:
-        """Seconds a wait may take now; raises ``TimeoutError`` when none are left."""
+        """Seconds a wait may take now; raises ``socket.timeout`` when none are left."""
         at = self.at
         if at is None:
             return self.idle
         left = at - _monotonic()
         if left <= 0:
-            raise TimeoutError("timed out")
+            raise _SocketTimeout("timed out")
         return left
 
 
@@ -575,7 +578,7 @@ def _chain_text(exc: BaseException) -> str:
 
 
 def _timed_out(exc: BaseException) -> bool:
-    return any(isinstance(error, TimeoutError) for error in _chain(exc))
+    return any(isinstance(error, (_SocketTimeout, TimeoutError)) for error in _chain(exc))
 
 
 def _failed_connecting(exc: BaseException) -> bool:
@@ -708,7 +711,7 @@ def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
                 # more than what the attempt has left.
                 try:
                     left = deadline.left()
-                except TimeoutError as exc:
+                except _SocketTimeout as exc:
                     _mark_connect_failure(exc)
                     raise
                 me: Any = self
