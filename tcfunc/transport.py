@@ -93,6 +93,7 @@ __all__ = [
     "Transport",
     "Urllib3Transport",  # noqa: F822 - resolved by the module __getattr__
     "check_timeout",
+    "connect_failed",
     "deadline_exceeded",
     "idle_timeout",
     "proxy_authentication_required",
