@@ -1,10 +1,10 @@
 """The asyncio client's default transport, on aiohttp (the optional extra ``aio``).
 
-:class:`AiohttpTransport` is :class:`tcfunc.transport.AsyncTransport` for
-:class:`tcfunc.transport.Urllib3Transport`'s asyncio twin: the same bytes on
-the wire, the same deadline and size-limit rules, the same error codes and
-the same connect-versus-after-send classification, so one retry-safety rule
-serves both clients.
+:class:`AiohttpTransport` implements :class:`tcfunc.transport.AsyncTransport`
+as the asyncio twin of the urllib3 transport: the same bytes on the wire, the
+rules of :mod:`tcfunc.transport` for deadlines, size limits and proxies, the
+same error codes and the same connect-versus-after-send classification, so
+one retry-safety rule serves both clients.
 
 aiohttp is imported when the first transport is built, never by ``import
 tcfunc`` or the sync client; without it, building one raises ``ClientError``
@@ -140,7 +140,7 @@ def _proxy_route(aiohttp: Any, proxy: str, scheme: str) -> _Route:
     return _Route(bare, shown, extra_headers=auth)
 
 
-_CONNECTOR_CLASSES: Dict[int, Any] = {}
+_CONNECTOR_CLASS: Dict[str, Any] = {}
 
 
 def _connector_class(aiohttp: Any) -> Any:
@@ -154,7 +154,7 @@ def _connector_class(aiohttp: Any) -> Any:
     whatever aiohttp wraps them in (its total timeout, for one, turns a
     cancelled connect into a bare ``TimeoutError``).
     """
-    cls = _CONNECTOR_CLASSES.get(id(aiohttp))
+    cls = _CONNECTOR_CLASS.get("marking")
     if cls is not None:
         return cls
 
@@ -172,7 +172,7 @@ def _connector_class(aiohttp: Any) -> Any:
                     self._tcfunc_failed.add(task)
                 raise
 
-    _CONNECTOR_CLASSES[id(aiohttp)] = _MarkingConnector
+    _CONNECTOR_CLASS["marking"] = _MarkingConnector
     return _MarkingConnector
 
 
