@@ -499,12 +499,18 @@ class BodyDecoder:
         while data:
             # One byte past the limit is enough to know it is exceeded.
             room = self._limit - self._total + 1
+            broken = False
             try:
                 piece = self._zobj.decompress(data, room)
             except zlib.error:
-                piece = self._recover(data)
-                if piece is None:
+                broken = True
+            if broken:
+                # Outside the except block: a ClientNetworkError raised by
+                # _recover carries no zlib error in its chain.
+                recovered = self._recover(data)
+                if recovered is None:
                     break
+                piece = recovered
             if piece:
                 self._count(len(piece))
                 out.append(piece)
@@ -534,11 +540,13 @@ class BodyDecoder:
             try:
                 piece: bytes = self._zobj.decompress(data, self._limit - self._total + 1)
             except zlib.error:
-                pass
+                piece = b""
             else:
                 return piece
         raise NetworkError(
-            f"the answer from {self._host} does not decode as {self._mode}", reached_server=True
+            f"the answer from {self._host} does not decode as its Content-Encoding says "
+            f"({self._mode.replace('raw-', '')})",
+            reached_server=True,
         )
 
     def end(self) -> bytes:
