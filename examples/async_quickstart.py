@@ -33,7 +33,9 @@ async def main(endpoint: str) -> None:
 
         # API errors are TencentCloudSDKException, as in the sync client.
         try:
-            await cvm.call_json("DescribeInstances", {"Filters": [{"Name": "colour", "Values": ["red"]}]})
+            await cvm.call_json(
+                "DescribeInstances", {"Filters": [{"Name": "colour", "Values": ["red"]}]}
+            )
         except TencentCloudSDKException as err:
             print(f"an API error, as expected: {err.code}")
 

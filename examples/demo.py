@@ -40,6 +40,10 @@ ORDER = [
     "sse_streaming",
     "octet_stream_upload",
     "sts_credentials",
+    "async_quickstart",
+    "async_sse_streaming",
+    "async_fan_out",
+    "hooks",
     "prepare_request_asyncio",
     "prepare_request_httpx",
 ]
