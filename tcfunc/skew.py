@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Mapping, Optional, Tuple
 
-from .response import header_value
+from ._headers import header_value
 
 __all__ = ["SKEW_TOLERANCE", "ClockSkew", "server_time"]
 
