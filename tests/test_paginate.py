@@ -191,7 +191,7 @@ def test_an_empty_page_below_the_total_is_stuck(driver: Driver, emu: ApiEmulator
     with pytest.raises(TencentCloudSDKException) as caught:
         all_pages(driver, client.paginate("DescribeThings"))
     assert caught.value.code == "ClientError.PaginationStuck"
-    assert "TotalCount says 10" in caught.value.message
+    assert "TotalCount says 10" in str(caught.value.message)
 
 
 def test_ambiguous_lists_need_a_scheme(driver: Driver, emu: ApiEmulator) -> None:
@@ -206,7 +206,7 @@ def test_ambiguous_lists_need_a_scheme(driver: Driver, emu: ApiEmulator) -> None
     with pytest.raises(TencentCloudSDKException) as caught:
         all_pages(driver, client.paginate("DescribeMixed"))
     assert caught.value.code == "ClientError.PaginationAmbiguous"
-    assert "A, B" in caught.value.message
+    assert "A, B" in str(caught.value.message)
     paged = client.paginate("DescribeMixed", scheme=PageScheme.offset(items="A"))
     assert all_items(driver, paged) == [0, 1, 2]
 

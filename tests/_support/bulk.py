@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 
 from .drivers import Driver
 
-__all__ = ["ManualClock", "all_items", "all_pages"]
+__all__ = ["ManualClock", "all_items", "all_pages", "cvm", "rate_limit"]
 
 
 class ManualClock:
@@ -50,7 +50,8 @@ def all_pages(driver: Driver, paginator: Any) -> List[Dict[str, Any]]:
     async def collect() -> List[Dict[str, Any]]:
         return [page async for page in paginator]
 
-    return driver.run(collect())
+    pages: List[Dict[str, Any]] = driver.run(collect())
+    return pages
 
 
 def all_items(driver: Driver, paginator: Any) -> List[Any]:
@@ -61,4 +62,28 @@ def all_items(driver: Driver, paginator: Any) -> List[Any]:
     async def collect() -> List[Any]:
         return [item async for item in paginator.items()]
 
-    return driver.run(collect())
+    items: List[Any] = driver.run(collect())
+    return items
+
+
+def cvm(emu: Any, launch_seconds: float = 10.0) -> Any:
+    """The emulator's stateful CVM, turned on (``emu.enable_cvm``)."""
+    enable = getattr(emu, "enable_cvm", None)
+    if enable is not None:
+        return enable(launch_seconds=launch_seconds)
+    from tcfunc.testing._cvm import enable_cvm
+
+    return enable_cvm(emu, launch_seconds=launch_seconds)
+
+
+def rate_limit(emu: Any, service: str, action: str, per_second: float) -> None:
+    """``emu.set_rate_limit(service, action, per_second)``."""
+    method = getattr(emu, "set_rate_limit", None)
+    if method is not None:
+        method(service, action, per_second)
+        return
+    from tcfunc.testing._cvm import limit_registrations
+
+    with emu._lock:
+        registrations = dict(emu._handlers.get((service, action)) or {})
+    limit_registrations(emu, registrations, service, action, per_second)
