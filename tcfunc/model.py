@@ -344,7 +344,7 @@ class Model:
     extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_copy_extra)
 
     _plans: ClassVar[Dict[type, Tuple[_FieldPlan, ...]]] = {}
-    _blanks: ClassVar[Dict[type, Tuple[Tuple[str, Any], ...]]] = {}
+    _blanks: ClassVar[Dict[type, Optional[Tuple[Dict[str, Any], Tuple[Tuple[str, Any], ...]]]]] = {}
     # Whether from_api builds through __init__ (with the member checks): True
     # for request models, False (lenient) for everything else.
     _strict_api: ClassVar[bool] = False
@@ -394,12 +394,25 @@ class Model:
         return out
 
     @classmethod
-    def _blank(cls) -> Tuple[Tuple[str, Any], ...]:
-        """Each attrs field and its default (NOTHING when required), for lenient reads."""
-        blank = Model._blanks.get(cls)
-        if blank is None:
-            blank = tuple((f.name, f.default) for f in attrs.fields(cls))
-            Model._blanks[cls] = blank
+    def _blank(cls) -> Optional[Tuple[Dict[str, Any], Tuple[Tuple[str, Any], ...]]]:
+        """For lenient reads: the plain defaults by field, and the fields with a factory.
+
+        None for a class without ``__attrs_post_init__`` (no member checks to
+        skip): its own ``__init__`` is the faster way to build it.
+        """
+        if cls in Model._blanks:
+            return Model._blanks[cls]
+        blank = None
+        if getattr(cls, "__attrs_post_init__", None) is not None:
+            plain: Dict[str, Any] = {}
+            factories = []
+            for field in attrs.fields(cls):
+                if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                    factories.append((field.name, field.default))
+                else:  # NOTHING for a required field, which _from_api has checked
+                    plain[field.name] = field.default
+            blank = (plain, tuple(factories))
+        Model._blanks[cls] = blank
         return blank
 
     @classmethod
@@ -437,21 +450,21 @@ class Model:
                 continue
             kwargs[attr] = _decode(kind, value, f"{where}.{api_name}", strict)
         extra = {key: value for key, value in data.items() if key not in known}
-        if strict:
+        blank = None if strict else cls._blank()
+        if blank is None:
             if extra:
                 kwargs["extra"] = extra
             return cls(**kwargs)
-        # Lenient: the values as read, without __init__ and so without checks.
+        # Lenient: the values as read, without __init__ and so without the checks.
         model = object.__new__(cls)
         kwargs["extra"] = extra
-        for attr, default in cls._blank():
-            if attr in kwargs:
-                value = kwargs[attr]
-            elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                value = default.factory(model) if default.takes_self else default.factory()
-            else:
-                value = default
-            object.__setattr__(model, attr, value)
+        plain, factories = blank
+        for attr, factory in factories:
+            if attr not in kwargs:
+                kwargs[attr] = factory.factory(model) if factory.takes_self else factory.factory()
+        setter = object.__setattr__
+        for attr, value in {**plain, **kwargs}.items():
+            setter(model, attr, value)
         return model
 
     def to_json_string(self, **kwargs: Any) -> str:

@@ -576,16 +576,21 @@ def test_responses_are_read_leniently_requests_strictly() -> None:
 
 
 def test_a_leniently_read_model_is_a_normal_frozen_model() -> None:
-    """A model read without __init__ compares, hashes, reprs, evolves and refuses setattr alike."""
-    read = DescribeResponse.from_api({"TotalCount": 1, "InstanceSet": [{"InstanceId": "i"}]})
-    built = DescribeResponse(TotalCount=1, InstanceSet=[Instance(InstanceId="i")])
+    """A model read without __init__ (it has checks) equals, reprs, evolves like a built one."""
+    data = {"Total": 1, "Items": [{"Name": "n", "Values": ["v"]}]}
+    read = CheckedResponse.from_api(data)
+    built = CheckedResponse(Total=1, Items=[CheckedFilter(Name="n", Values=["v"])])
     assert read == built
     assert repr(read) == repr(built)
     assert read.headers is None
     assert read.extra == {}
-    assert attrs.evolve(read, TotalCount=2).TotalCount == 2
+    assert read.to_api() == data
+    assert attrs.evolve(read, Total=2).Total == 2
     with pytest.raises(TencentCloudSDKException, match="frozen"):
-        read.TotalCount = 3  # type: ignore[misc]
+        read.Total = 3  # type: ignore[misc]
+    # A model without checks is built through its own __init__, as before.
+    plain = DescribeResponse.from_api({"TotalCount": 1, "InstanceSet": [{"InstanceId": "i"}]})
+    assert plain == DescribeResponse(TotalCount=1, InstanceSet=[Instance(InstanceId="i")])
 
 
 def test_check_request_refuses_a_dict_or_another_actions_model() -> None:

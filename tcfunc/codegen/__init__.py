@@ -483,6 +483,15 @@ def _render_models(spec: Mapping[str, Any], service: str, version: str, source: 
         _check_identifier(name, f"object {name!r}")
         if name in _BUILTIN_TYPES:
             fail("ClientError", f"object name {name!r} shadows a Python type")
+    # Objects a caller builds for a request get member checks; answers-only ones
+    # (action outputs, usage "out") are only ever read, leniently, and skip them.
+    outputs = {a.get("output") for a in spec["actions"].values() if isinstance(a, Mapping)}
+    checked = {
+        name
+        for name, obj in objects.items()
+        if name in strict
+        or (name not in outputs and isinstance(obj, Mapping) and obj.get("usage") != "out")
+    }
     names = _Names(objects)
     body: List[str] = []
     for name in sorted(objects):
@@ -520,7 +529,8 @@ def _render_models(spec: Mapping[str, Any], service: str, version: str, source: 
             text = "\n".join(p for p in (clean_doc(member.get("document")), *notes) if p)
             if text:
                 body += _docstring(text, _INDENT)
-            checks.append(_check_line(names, field, element, is_list, required))
+            if name in checked:
+                checks.append(_check_line(names, field, element, is_list, required))
         if checks:
             # The member checks: a wrong type is refused when the model is built.
             body += ["", f"{_INDENT}def __attrs_post_init__(self) -> None:", *checks]

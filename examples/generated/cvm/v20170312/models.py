@@ -348,11 +348,6 @@ class DescribeInstancesResponse(Model):
     RequestId)。定位问题时需要提供该次请求的 RequestId。
     """
 
-    def __attrs_post_init__(self) -> None:
-        check(self, "TotalCount", self.TotalCount, int)
-        check_list(self, "InstanceSet", self.InstanceSet, Instance)
-        check(self, "RequestId", self.RequestId, str)
-
 
 @attrs.frozen(kw_only=True, repr=False)
 class DescribeZonesRequest(RequestModel):
@@ -373,11 +368,6 @@ class DescribeZonesResponse(Model):
     """唯一请求 ID,由服务端生成,每次请求都会返回(若请求因其他原因未能抵达服务端,则该次请求不会获得
     RequestId)。定位问题时需要提供该次请求的 RequestId。
     """
-
-    def __attrs_post_init__(self) -> None:
-        check(self, "TotalCount", self.TotalCount, int)
-        check_list(self, "ZoneSet", self.ZoneSet, ZoneInfo)
-        check(self, "RequestId", self.RequestId, str)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -421,11 +411,6 @@ class GPUInfo(Model):
 
     GPUType: Optional[str] = None
     """实例GPU类型。"""
-
-    def __attrs_post_init__(self) -> None:
-        check(self, "GPUCount", self.GPUCount, float)
-        check_list(self, "GPUId", self.GPUId, str)
-        check(self, "GPUType", self.GPUType, str)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -637,56 +622,6 @@ class Instance(Model):
 
     PartitionNumber: Optional[int] = None
     """分区置放群组的分区号,具体取决于所选置放群组的分区数量(功能灰度中)"""
-
-    def __attrs_post_init__(self) -> None:
-        check(self, "Placement", self.Placement, Placement)
-        check(self, "InstanceId", self.InstanceId, str)
-        check(self, "InstanceType", self.InstanceType, str)
-        check(self, "CPU", self.CPU, int)
-        check(self, "Memory", self.Memory, int)
-        check(self, "RestrictState", self.RestrictState, str)
-        check(self, "InstanceName", self.InstanceName, str)
-        check(self, "InstanceChargeType", self.InstanceChargeType, str)
-        check(self, "SystemDisk", self.SystemDisk, SystemDisk)
-        check_list(self, "DataDisks", self.DataDisks, DataDisk)
-        check_list(self, "PrivateIpAddresses", self.PrivateIpAddresses, str)
-        check_list(self, "PublicIpAddresses", self.PublicIpAddresses, str)
-        check(self, "InternetAccessible", self.InternetAccessible, InternetAccessible)
-        check(self, "VirtualPrivateCloud", self.VirtualPrivateCloud, VirtualPrivateCloud)
-        check(self, "ImageId", self.ImageId, str)
-        check(self, "RenewFlag", self.RenewFlag, str)
-        check(self, "CreatedTime", self.CreatedTime, str)
-        check(self, "ExpiredTime", self.ExpiredTime, str)
-        check(self, "OsName", self.OsName, str)
-        check_list(self, "SecurityGroupIds", self.SecurityGroupIds, str)
-        check(self, "LoginSettings", self.LoginSettings, LoginSettings)
-        check(self, "InstanceState", self.InstanceState, str)
-        check_list(self, "Tags", self.Tags, Tag)
-        check(self, "StopChargingMode", self.StopChargingMode, str)
-        check(self, "Uuid", self.Uuid, str)
-        check(self, "LatestOperation", self.LatestOperation, str)
-        check(self, "LatestOperationState", self.LatestOperationState, str)
-        check(self, "LatestOperationRequestId", self.LatestOperationRequestId, str)
-        check(self, "DisasterRecoverGroupId", self.DisasterRecoverGroupId, str)
-        check_list(self, "IPv6Addresses", self.IPv6Addresses, str)
-        check(self, "CamRoleName", self.CamRoleName, str)
-        check(self, "HpcClusterId", self.HpcClusterId, str)
-        check_list(self, "RdmaIpAddresses", self.RdmaIpAddresses, str)
-        check(self, "DedicatedClusterId", self.DedicatedClusterId, str)
-        check(self, "IsolatedSource", self.IsolatedSource, str)
-        check_list(self, "DisasterRecoverGroupIds", self.DisasterRecoverGroupIds, str)
-        check(self, "GPUInfo", self.GPUInfo, GPUInfo)
-        check(self, "LicenseType", self.LicenseType, str)
-        check(self, "DisableApiTermination", self.DisableApiTermination, bool)
-        check(self, "HostName", self.HostName, str)
-        check(self, "DefaultLoginUser", self.DefaultLoginUser, str)
-        check(self, "DefaultLoginPort", self.DefaultLoginPort, int)
-        check(self, "LatestOperationErrorMsg", self.LatestOperationErrorMsg, str)
-        check(self, "EnableJumboFrame", self.EnableJumboFrame, bool)
-        check(self, "Metadata", self.Metadata, Metadata)
-        check_list(self, "PublicIPv6Addresses", self.PublicIPv6Addresses, str)
-        check(self, "CpuTopology", self.CpuTopology, CpuTopology)
-        check(self, "PartitionNumber", self.PartitionNumber, int)
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -1081,9 +1016,3 @@ class ZoneInfo(Model):
 
     ZoneState: Optional[str] = None
     """可用区状态,包含AVAILABLE和UNAVAILABLE。AVAILABLE代表可用,UNAVAILABLE代表不可用。"""
-
-    def __attrs_post_init__(self) -> None:
-        check(self, "Zone", self.Zone, str)
-        check(self, "ZoneName", self.ZoneName, str)
-        check(self, "ZoneId", self.ZoneId, str)
-        check(self, "ZoneState", self.ZoneState, str)
