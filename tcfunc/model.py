@@ -32,7 +32,8 @@ How strict, a decision:
   ``ClientError`` naming the model and member before anything is sent.
   Hand-written models may call the same helpers.
 - **Reading an answer is lenient**: :meth:`Model.from_api` of a response
-  model builds the values without running ``__init__`` (so without those
+  model never runs member checks (a model that has an
+  ``__attrs_post_init__`` is built without ``__init__``, so without its
   checks, converters or validators), keeps members it does not know in
   :attr:`Model.extra`, and keeps a scalar of an unexpected type as sent; only
   a shape that cannot be a model (a string where an object or a list is

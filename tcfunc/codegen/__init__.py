@@ -34,9 +34,11 @@ from the annotations after it in its class; those use a module-level alias.
 Rules for the types: a member of an action's request (or of an object used
 only in requests) that the spec marks required is a required constructor
 argument with a plain type; every other member is ``Optional[...] = None``,
-because real responses omit fields the spec calls required. Each model
-checks its members' types when built (``__attrs_post_init__``, calling
-:func:`tcfunc.model.check` and friends), request models derive from
+because real responses omit fields the spec calls required. Each model a
+caller builds for a request (an action's input, an object of usage ``in`` or
+``both``) checks its members' types when built (``__attrs_post_init__``,
+calling :func:`tcfunc.model.check` and friends; answer-only models have no
+checks, so reading an answer costs what it did), request models derive from
 :class:`tcfunc.model.RequestModel` (strict reads), and answers are read
 leniently (see :mod:`tcfunc.model`). Each method passes its argument through
 :func:`tcfunc.model.check_request`, so a dict or another action's model is
