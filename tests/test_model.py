@@ -585,6 +585,7 @@ def test_a_leniently_read_model_is_a_normal_frozen_model() -> None:
     assert read.headers is None
     assert read.extra == {}
     assert read.to_api() == data
+    assert pickle.loads(pickle.dumps(read)) == read  # the frozen __setattr__ does not stop it
     assert attrs.evolve(read, Total=2).Total == 2
     with pytest.raises(TencentCloudSDKException, match="frozen"):
         read.Total = 3  # type: ignore[misc]
