@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
+from tests._support.net import closed_port
 
-def _closed_port() -> int:
-    """A 127.0.0.1 port with nothing listening (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+# Kept for modules that imported it from here.
+_closed_port = closed_port
 
 
 @pytest.fixture(autouse=True)

@@ -296,6 +296,7 @@ def test_every_cvm_and_sts_example_passes_validation(service: str, version: str)
 
 
 @needs_tccli
+@pytest.mark.slow
 def test_every_documented_example_of_every_service_passes() -> None:
     """Across all ~260 services, readable examples pass; docs/api.json conflicts stay rare.
 

@@ -48,6 +48,7 @@ def _code(excinfo: pytest.ExceptionInfo[TencentCloudSDKException]) -> Optional[s
     return excinfo.value.get_code()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(requests())
 def test_round_trip_accepts_every_generated_request(case: Dict[str, Any]) -> None:
@@ -68,6 +69,7 @@ def test_round_trip_accepts_every_generated_request(case: Dict[str, Any]) -> Non
         assert verified.params == case["params"]
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(requests(), st.data())
 def test_any_single_byte_tamper_is_rejected(case: Dict[str, Any], data: st.DataObject) -> None:
@@ -105,6 +107,7 @@ def test_any_single_byte_tamper_is_rejected(case: Dict[str, Any], data: st.DataO
     }
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(requests())
 def test_wrong_key_and_changed_host_are_signature_failures(case: Dict[str, Any]) -> None:
@@ -120,6 +123,7 @@ def test_wrong_key_and_changed_host_are_signature_failures(case: Dict[str, Any])
     assert _code(excinfo) == "AuthFailure.SignatureFailure"
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(requests(), st.integers(301, 10**6), st.sampled_from([-1, 1]))
 def test_timestamp_outside_the_window_is_expired(
@@ -285,6 +289,7 @@ HEADER_NAMES = st.sampled_from(
     st.dictionaries(HEADER_NAMES, st.text(max_size=120), max_size=8),
     st.binary(max_size=300),
 )
+@pytest.mark.slow
 def test_fuzzed_input_raises_only_sdk_errors(
     method: str, url: str, headers: Dict[str, str], body: bytes
 ) -> None:
@@ -301,6 +306,7 @@ def test_fuzzed_input_raises_only_sdk_errors(
         _assert_deliberate(exc)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_fuzzed_signed_requests_raise_only_sdk_errors(data: st.DataObject) -> None:
@@ -470,6 +476,15 @@ def test_sign_action_requests_pass_strict_mode_and_resist_a_replay() -> None:
     assert _code(excinfo) == "AuthFailure.SignatureFailure"
 
 
+def test_sign_action_with_a_mixed_case_endpoint_verifies_strictly() -> None:
+    """sign_action signs the documentation's lower-cased values: a mixed-case endpoint
+    still verifies in strict mode."""
+    prepared = _prepared(
+        sign_action=True, httpProfile=tcfunc.HttpProfile(endpoint="CVM.TencentCloudAPI.com")
+    )
+    assert _check(prepared, strict=True).action == "DescribeInstances"
+
+
 def test_sign_action_is_validated() -> None:
     """sign_action must be a bool, refused at construction with ClientError."""
     with pytest.raises(TencentCloudSDKException) as excinfo:
@@ -477,7 +492,8 @@ def test_sign_action_is_validated() -> None:
     assert _code(excinfo) == "ClientError"
 
 
-@SETTINGS
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_strict_mode_accepts_every_generated_sign_action_request(case: Dict[str, Any]) -> None:
     """Whatever a sign_action profile signs with TC3 (any host spelling, method, body),
