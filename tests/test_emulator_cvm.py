@@ -190,7 +190,7 @@ def _spec_objects() -> Dict[str, Any]:
     return objects
 
 
-_JSON_TYPES = {
+_JSON_TYPES: Dict[str, Any] = {
     "string": str,
     "int": int,
     "bool": bool,
