@@ -342,3 +342,18 @@ def test_a_profile_without_endpoint_keeps_the_real_host() -> None:
     profile = emu.client_profile(reqTimeout=3)
     assert profile.httpProfile.endpoint is None
     assert isinstance(profile.httpProfile, HttpProfile)
+
+
+def test_an_emulator_failure_is_a_network_error_in_process(
+    emu: ApiEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Should the core itself fail (here on a body that is not bytes), the in-process
+    transport raises the NetworkError a closed connection gives over HTTP, and logs it;
+    never another exception type."""
+    from tcfunc import PreparedRequest
+
+    bad = PreparedRequest("POST", "https://cvm.tencentcloudapi.com/", {}, object())  # type: ignore[arg-type]
+    with pytest.raises(NetworkError) as excinfo:
+        emu.transport().send(bad, 5)
+    assert excinfo.value.reached_server is True
+    assert "emulator failed" in caplog.text

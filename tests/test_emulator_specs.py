@@ -86,9 +86,19 @@ def demo(demo_tree: Path) -> Iterator[ApiEmulator]:
         yield emulator
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[urllib3.PoolManager]:
-    manager = urllib3.PoolManager(retries=False, timeout=5)
+class Wire(urllib3.PoolManager):
+    """A pool that says how :func:`call` reaches the emulator: over loopback HTTP, or in
+    process through ``emu.transport()``."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(retries=False, timeout=5)
+        self.mode = mode
+
+
+# Every test that calls through call() runs over both carriers of the emulator's core.
+@pytest.fixture(scope="module", params=["http", "inproc"])
+def pool(request: pytest.FixtureRequest) -> Iterator[urllib3.PoolManager]:
+    manager = Wire(request.param)
     yield manager
     manager.clear()
 
@@ -114,11 +124,19 @@ def call(
             httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint, reqMethod=method)
         ),
     )
-    resp = pool.request(
-        prepared.method, prepared.url, headers=dict(prepared.headers), body=prepared.body or None
-    )
-    assert resp.status == 200
-    answer: Dict[str, Any] = json.loads(resp.data)["Response"]
+    if isinstance(pool, Wire) and pool.mode == "inproc":
+        got = emu.transport().send(prepared, 5)
+        status, data = got.status, got.read()
+    else:
+        resp = pool.request(
+            prepared.method,
+            prepared.url,
+            headers=dict(prepared.headers),
+            body=prepared.body or None,
+        )
+        status, data = resp.status, resp.data
+    assert status == 200
+    answer: Dict[str, Any] = json.loads(data)["Response"]
     return answer
 
 

@@ -11,10 +11,13 @@
   with :data:`ANY` as a wildcard), so that signing, retries and parsing
   still run without any socket.
 * :data:`TEST_CREDENTIAL`: a credential the test emulators accept.
+* :class:`Answer`: what the emulator's sans-I/O core
+  (:meth:`ApiEmulator.handle`) returns, for carriers of your own.
 * A pytest plugin (installed with tcfunc): fixtures ``tc_emulator``,
   ``tc_fake`` and ``tc_async_fake``.
 """
 
+from ._wire import Answer
 from .emulator import (
     FAULT_KINDS,
     TEST_CREDENTIAL,
@@ -27,6 +30,7 @@ from .fake import ANY, AsyncFakeTransport, FakeTransport, Sent
 __all__ = [
     "ANY",
     "FAULT_KINDS",
+    "Answer",
     "TEST_CREDENTIAL",
     "ApiEmulator",
     "AsyncFakeTransport",
