@@ -35,10 +35,11 @@ BENCHES: Dict[str, str] = {
     "large": "bench_large",
     "async": "bench_async",
     "emulator": "bench_emulator",
+    "bulk": "bench_bulk",
     "profile": "profile_e2e",
 }
 # These need tcfunc.client; without it they are reported as skipped.
-NEEDS_CLIENT = {"e2e", "threads", "memory", "emulator", "profile"}
+NEEDS_CLIENT = {"e2e", "threads", "memory", "emulator", "bulk", "profile"}
 RESULTS = HERE / "results" / "latest.md"
 
 
