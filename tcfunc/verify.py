@@ -18,15 +18,13 @@ import math
 import re
 import time
 from datetime import datetime, timezone
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
 from . import signing
-from .credential import Credential
+from ._credential import Credential
 from .errors import TencentCloudSDKException
 
 __all__ = ["SecretLookup", "VerifiedRequest", "parse_request", "unflatten_params", "verify_request"]
@@ -172,6 +170,11 @@ def _json_object(body: bytes) -> Dict[str, Any]:
 
 
 def _multipart_params(content_type: str, body: bytes) -> Dict[str, Any]:
+    # Imported here: the email package loads socket (email.utils) and is
+    # only needed for multipart bodies; `import tcfunc.verify` stays light.
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not message.is_multipart():

@@ -85,7 +85,7 @@ from typing import (
 
 import attrs
 
-from ..credential import Credential
+from .._credential import Credential
 from ..errors import TencentCloudSDKException
 from ..request import GET_QUERY_LIMIT, V1_BODY_LIMIT
 from ..request import TC3_BODY_LIMIT as BODY_LIMIT
@@ -107,6 +107,7 @@ from ._wire import (
 
 if TYPE_CHECKING:
     from ..profile import ClientProfile
+    from ._cli import build_parser, main
     from ._http import EmulatorServer
     from ._inproc import AsyncInProcessTransport, InProcessTransport
 
@@ -986,5 +987,11 @@ def _claimed_service(headers: Sequence[Tuple[str, str]], parsed: VerifiedRequest
     return match[1] if match else parsed.service
 
 
-# The command line lives in its own module; these names stay importable from here.
-from ._cli import build_parser, main  # noqa: E402
+def __getattr__(name: str) -> Any:
+    # The command line lives in its own module (which imports this one);
+    # build_parser and main stay importable from here, resolved on first use.
+    if name in ("build_parser", "main"):
+        from . import _cli
+
+        return getattr(_cli, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
