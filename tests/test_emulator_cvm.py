@@ -245,6 +245,24 @@ def test_a_rate_limit_answers_request_limit_exceeded(
     assert _error(driver, client, "DescribeInstances", {}) == "RequestLimitExceeded"
 
 
+def test_a_new_rate_limit_replaces_the_old_one(
+    driver: Driver, emu: ApiEmulator, clock: ManualClock
+) -> None:
+    """Setting a limit again starts a fresh, full bucket (limits do not stack); None removes it."""
+    client = _client(driver, emu, retryer=StandardRetryer(max_attempts=1))
+    rate_limit(emu, "cvm", "DescribeInstances", 3)
+    for _ in range(3):
+        _call(driver, client, "DescribeInstances", {})
+    assert _error(driver, client, "DescribeInstances", {}) == "RequestLimitExceeded"
+    rate_limit(emu, "cvm", "DescribeInstances", 3)
+    for _ in range(3):
+        _call(driver, client, "DescribeInstances", {})
+    assert _error(driver, client, "DescribeInstances", {}) == "RequestLimitExceeded"
+    rate_limit(emu, "cvm", "DescribeInstances", None)
+    for _ in range(10):
+        _call(driver, client, "DescribeInstances", {})
+
+
 def test_rate_limit_needs_a_handler(emu: ApiEmulator) -> None:
     """A rate limit for an action with no handler is a ClientError, as is a bad rate."""
     with pytest.raises(TencentCloudSDKException):

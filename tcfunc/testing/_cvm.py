@@ -399,6 +399,8 @@ def rate_limited(
             )
         return handler(params, request) if takes_request else handler(params)
 
+    # So that a new limit replaces this one instead of stacking on it.
+    limited.unlimited = (handler, takes_request)  # type: ignore[attr-defined]
     return limited
 
 
@@ -407,25 +409,25 @@ def limit_registrations(
     registrations: Mapping[Optional[str], Any],
     service: str,
     action: str,
-    per_second: float,
-) -> RateLimit:
+    per_second: Optional[float],
+) -> Optional[RateLimit]:
     """Register each of ``registrations`` (version -> registration) again behind one limit.
 
-    The limit covers the handlers registered now; registering the action
-    again later replaces it.
+    The limit covers the handlers registered now; setting it again replaces
+    it (a full bucket), ``per_second=None`` removes it, and registering the
+    action again later replaces both.
     """
-    limit = RateLimit(per_second, emulator.clock)
+    limit = RateLimit(per_second, emulator.clock) if per_second is not None else None
     if not registrations:
         raise _error(
             "ClientError",
             f"set_rate_limit: register a handler for {service} {action} first (or enable_cvm())",
         )
     for version, reg in registrations.items():
+        handler, takes_request = getattr(reg.handler, "unlimited", (reg.handler, reg.takes_request))
+        if limit is not None:
+            handler = rate_limited(handler, takes_request, action, limit)
         emulator.register(
-            service,
-            action,
-            rate_limited(reg.handler, reg.takes_request, action, limit),
-            version=version,
-            allow_unsigned=reg.allow_unsigned,
+            service, action, handler, version=version, allow_unsigned=reg.allow_unsigned
         )
     return limit

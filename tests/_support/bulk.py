@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from .drivers import Driver
 
@@ -76,7 +76,7 @@ def cvm(emu: Any, launch_seconds: float = 10.0) -> Any:
     return enable_cvm(emu, launch_seconds=launch_seconds)
 
 
-def rate_limit(emu: Any, service: str, action: str, per_second: float) -> None:
+def rate_limit(emu: Any, service: str, action: str, per_second: Optional[float]) -> None:
     """``emu.set_rate_limit(service, action, per_second)``."""
     method = getattr(emu, "set_rate_limit", None)
     if method is not None:
