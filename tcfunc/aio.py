@@ -248,15 +248,17 @@ class AsyncAbstractClient(_ClientCore):
         *,
         max_items: Optional[int] = None,
         scheme: Union[PageScheme, str, None] = None,
+        headers: Optional[Mapping[str, str]] = None,
     ) -> AsyncPaginator:
         """Every page of ``action``: ``async for`` each ``Response``; ``.items()`` likewise.
 
-        See the sync :meth:`~tcfunc.client.AbstractClient.paginate`.
+        See the sync :meth:`~tcfunc.client.AbstractClient.paginate`; ``headers``
+        go with every request.
         """
         from .paginate import AsyncPaginator
 
         return AsyncPaginator(
-            lambda page: self.call_json(action, page), action, params,
+            lambda page: self.call_json(action, page, headers), action, params,
             max_items=max_items, scheme=scheme,
         )  # fmt: skip
 
@@ -270,6 +272,7 @@ class AsyncAbstractClient(_ClientCore):
         timeout: float = 180,
         interval: float = 5,
         failure: Iterable[Any] = (),
+        headers: Optional[Mapping[str, str]] = None,
         sleep: Optional[Callable[[float], Awaitable[Any]]] = None,
         clock: Optional[Callable[[], float]] = None,
     ) -> Dict[str, Any]:
@@ -282,7 +285,7 @@ class AsyncAbstractClient(_ClientCore):
 
         spec = WaiterSpec(expr, to, timeout, interval, tuple(failure))
         return await wait_async(
-            lambda sent: self.call_json(action, sent), action, params, spec,
+            lambda sent: self.call_json(action, sent, headers), action, params, spec,
             sleep=sleep or self._poll_sleep, clock=clock or time.monotonic,
         )  # fmt: skip
 

@@ -2,7 +2,9 @@
 
 * ``tcfunc call SERVICE VERSION ACTION --params JSON`` calls an action with
   the default credential chain and prints the answer's ``Response`` as
-  indented JSON (``--sse`` prints one event per line).
+  indented JSON (``--sse`` prints one event per line; ``--paginate`` every
+  item of every page, one per line; ``--waiter '<tccli waiter JSON>'`` polls
+  until the value is reached and prints that ``Response``).
 * ``tcfunc sign ...`` (same flags, plus ``--timestamp``) prints the signed
   request as a ``curl`` command and sends nothing: the pure core, useful to
   see or debug a signature.
@@ -168,6 +170,18 @@ def _build_parsers() -> Tuple[argparse.ArgumentParser, Dict[str, argparse.Argume
     call.add_argument(
         "--sse", action="store_true", help="the action streams events: print one JSON per line"
     )
+    call.add_argument(
+        "--paginate",
+        action="store_true",
+        help="read every page (token or Offset/Limit, from the answer) and print each item "
+        "of the page list as one JSON per line",
+    )
+    call.add_argument(
+        "--waiter",
+        metavar="JSON",
+        help='poll until a value, as tccli: \'{"expr": "InstanceSet[0].InstanceState", '
+        '"to": "RUNNING", "timeout": 180, "interval": 5}\'; prints the last Response',
+    )
 
     sign = commands.add_parser(
         "sign",
@@ -297,20 +311,48 @@ def _call(args: argparse.Namespace) -> int:
 
     params = _params(args.params)
     headers = _headers(args.header)
+    waiter = _waiter(args)
     client = CommonClient(
         args.service, args.version, _credential(args), args.region, _profile(args)
     )
     try:
-        if args.sse:
+        if args.paginate:
+            for item in client.paginate(args.action, params, headers=headers).items():
+                _out(json.dumps(item, ensure_ascii=False))
+            return 0
+        if waiter is not None:
+            document = {
+                "Response": client.wait_until(
+                    args.action, params, waiter.expr.source, waiter.to, timeout=waiter.timeout,
+                    interval=waiter.interval, failure=waiter.failure, headers=headers,
+                )
+            }  # fmt: skip
+        elif args.sse:
             for event in client.call_sse(args.action, params, headers):
                 _out(json.dumps(event, ensure_ascii=False))
             return 0
-        document = client.call_json(args.action, params, headers)
+        else:
+            document = client.call_json(args.action, params, headers)
     finally:
         client.close()
     body: Mapping[str, Any] = document.get("Response", document)
     _out(json.dumps(body, indent=2, ensure_ascii=False))
     return 0
+
+
+def _waiter(args: argparse.Namespace) -> Any:
+    """The ``--waiter`` JSON as a WaiterSpec (None without it); bad ones are usage errors."""
+    chosen = [name for name in ("sse", "paginate", "waiter") if getattr(args, name)]
+    if len(chosen) > 1:
+        raise _UsageError(f"--{chosen[0]} and --{chosen[1]} cannot be used together")
+    if args.waiter is None:
+        return None
+    from .waiter import WaiterSpec
+
+    try:
+        return WaiterSpec.from_json(args.waiter)
+    except TencentCloudSDKException as exc:
+        raise _UsageError(f"--waiter: {exc.message}") from None
 
 
 def _out(text: str) -> None:

@@ -505,17 +505,19 @@ class AbstractClient(_ClientCore):
         *,
         max_items: Optional[int] = None,
         scheme: Union[PageScheme, str, None] = None,
+        headers: Optional[Mapping[str, str]] = None,
     ) -> Paginator:
         """Every page of ``action``: iterate for each ``Response``, ``.items()`` for the items.
 
         The paging scheme (token, Offset/Limit, PageNumber/PageSize) is
         inferred from the first answer unless ``scheme`` names it; see
-        :mod:`tcfunc.paginate`. Nothing is sent until iteration starts.
+        :mod:`tcfunc.paginate`. Nothing is sent until iteration starts;
+        ``headers`` go with every request.
         """
         from .paginate import Paginator
 
         return Paginator(
-            lambda page: self.call_json(action, page), action, params,
+            lambda page: self.call_json(action, page, headers), action, params,
             max_items=max_items, scheme=scheme,
         )  # fmt: skip
 
@@ -529,6 +531,7 @@ class AbstractClient(_ClientCore):
         timeout: float = 180,
         interval: float = 5,
         failure: Iterable[Any] = (),
+        headers: Optional[Mapping[str, str]] = None,
         sleep: Optional[Callable[[float], Any]] = None,
         clock: Optional[Callable[[], float]] = None,
     ) -> Dict[str, Any]:
@@ -544,7 +547,7 @@ class AbstractClient(_ClientCore):
 
         spec = WaiterSpec(expr, to, timeout, interval, tuple(failure))
         return wait(
-            lambda sent: self.call_json(action, sent), action, params, spec,
+            lambda sent: self.call_json(action, sent, headers), action, params, spec,
             sleep=sleep or self._sleep, clock=clock or time.monotonic,
         )  # fmt: skip
 

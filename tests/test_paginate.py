@@ -306,3 +306,39 @@ def test_classification_of_tccli_specs() -> None:
         "offset": 1370, "token": 120, "page": 72, "ambiguous": 64, "none": 12800
     }  # fmt: skip
     assert sum(counts.values()) == 14426
+
+
+def test_cli_paginate_prints_every_item(
+    emu: ApiEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tcfunc call --paginate prints each item of every page, one JSON per line."""
+    from tcfunc.cli import main
+
+    _launch(emu, 25)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", CRED.secret_id)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    argv = ["call", "cvm", "2017-03-12", "DescribeInstances", "--region", REGION,
+            "--params", '{"Limit": 10}', "--endpoint", f"http://{emu.endpoint}",
+            "--paginate"]  # fmt: skip
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["InstanceName"] for line in lines] == [
+        f"web-{n}" for n in range(1, 26)
+    ]
+    assert len(_sent(emu, "DescribeInstances")) == 3
+
+
+def test_cli_paginate_and_sse_are_exclusive(
+    emu: ApiEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--paginate with --sse (or --waiter) is a usage error; nothing is sent."""
+    from tcfunc.cli import main
+
+    argv = ["call", "cvm", "2017-03-12", "DescribeInstances", "--endpoint",
+            f"http://{emu.endpoint}", "--paginate", "--sse"]  # fmt: skip
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert "--sse and --paginate cannot be used together" in capsys.readouterr().err
+    assert emu.requests == []

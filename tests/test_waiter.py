@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any, Iterator, List
 
@@ -214,3 +215,36 @@ def test_the_async_waiter_does_not_block_the_loop() -> None:
                 return ticks
 
         assert asyncio.run(main()) >= 10
+
+
+def test_cli_waiter_polls_until_the_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tcfunc call --waiter '<tccli JSON>' polls until the value and prints that Response;
+    a bad waiter is a usage error, a timeout exits 1 with WaiterTimeout."""
+    from tcfunc.cli import main
+
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_ID", CRED.secret_id)
+    monkeypatch.setenv("TENCENTCLOUD_SECRET_KEY", SECRET)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with ApiEmulator({CRED.secret_id: SECRET}) as emu:
+        backend = cvm(emu, launch_seconds=0.4)
+        request = type("R", (), {"region": "ap-guangzhou"})()
+        ids = backend.run_instances({}, request)["InstanceIdSet"]
+        base = ["call", "cvm", "2017-03-12", "DescribeInstances", "--region", "ap-guangzhou",
+                "--params", json.dumps({"InstanceIds": ids}), "--endpoint",
+                f"http://{emu.endpoint}", "--waiter"]  # fmt: skip
+        waiter = {"expr": STATE, "to": "RUNNING", "interval": 0.1, "timeout": 5}
+        assert main([*base, json.dumps(waiter)]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["InstanceSet"][0]["InstanceState"] == "RUNNING"
+        assert len([r for r in emu.requests if r.action == "DescribeInstances"]) >= 2
+        waiter = {"expr": STATE, "to": "STOPPED", "interval": 0.1, "timeout": 0.3}
+        assert main([*base, json.dumps(waiter)]) == 1
+        assert "ClientError.WaiterTimeout" in capsys.readouterr().err
+        emu.clear_requests()
+        with pytest.raises(SystemExit) as exited:
+            main([*base, '{"expr": "a[?b]", "to": 1}'])
+        assert exited.value.code == 2
+        assert "--waiter" in capsys.readouterr().err
+        assert emu.requests == []
