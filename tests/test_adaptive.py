@@ -330,3 +330,73 @@ def test_a_call_that_succeeds_on_a_retry_returns_its_answer(emu: ApiEmulator) ->
     assert caught.value.get_code() == "RequestLimitExceeded"
     # The second attempt was answered, the third too: the error raised is the first one's.
     assert [r.fault for r in emu.requests] == ["rate_limit", None, None]
+
+
+# ------------------------------------------------------- the flow, by hand
+
+
+def _throttle_response() -> Any:
+    import json as _json
+
+    from tcfunc.transport import HttpResponse
+
+    doc = {"Response": {"Error": {"Code": "RequestLimitExceeded", "Message": "m"},
+                        "RequestId": "r"}}  # fmt: skip
+    return HttpResponse(200, {"Content-Type": "application/json"}, _json.dumps(doc).encode())
+
+
+def test_the_flow_sleeps_for_the_limiter_before_sending() -> None:
+    """Stepped by hand: once throttled, the next attempt is Sleep(limiter wait) then Send, and the
+    retry after a throttle is the backoff's Sleep, the limiter's Sleep, then Send."""
+    from tcfunc._flow import Call, ReadBody, Send, Sleep, call_flow
+    from tcfunc.request import RequestOptions
+
+    clock = ManualClock(1000.0)
+    retryer = AdaptiveRetryer(clock=clock, rand=lambda: 0.5)
+    for _ in range(10):
+        retryer.after_success("cvm", "DescribeZones")
+    client = tcfunc.CommonClient(
+        "cvm", "2017-03-12", CRED, "ap-guangzhou", ClientProfile(retryer=retryer)
+    )
+    call = Call("DescribeZones", {}, {"X-TC-TraceId": "t"}, RequestOptions(), False)
+    flow = call_flow(client, call)
+    assert isinstance(next(flow), Send)  # unlimited: no Sleep before the first send
+    throttled = _throttle_response()
+    assert isinstance(flow.send(throttled), ReadBody)
+    backoff = flow.send(throttled.read())
+    assert isinstance(backoff, Sleep)
+    assert backoff.seconds == pytest.approx(0.25)  # 0.5 * base 0.5
+    # The limiter engaged at 8/s; its first slot is now, the next 1/8 s later.
+    assert isinstance(flow.send(None), Send)
+    second = call_flow(client, call)
+    pause = next(second)
+    assert isinstance(pause, Sleep)
+    assert pause.seconds == pytest.approx(0.125, rel=0.05)
+    assert isinstance(second.send(None), Send)
+    flow.close()
+    second.close()
+
+
+def test_many_tasks_share_one_limiter(emu: ApiEmulator) -> None:
+    """30 tasks on one asyncio client against 30/s, real time: every call succeeds, the loop
+    is never blocked (the limiter's waits are asyncio sleeps)."""
+    import asyncio
+
+    from tcfunc.aio import AsyncCommonClient
+
+    emu._clock = time.time
+    rate_limit(emu, "cvm", "DescribeZones", 30)
+    http = HttpProfile(protocol="http", endpoint=emu.endpoint, reqTimeout=5)
+    profile = ClientProfile(httpProfile=http, retryer=AdaptiveRetryer())
+
+    async def main() -> List[Any]:
+        async with AsyncCommonClient("cvm", "2017-03-12", CRED, "ap-guangzhou", profile) as c:
+
+            async def two() -> None:
+                for _ in range(2):
+                    await c.call_json("DescribeZones", {})
+
+            return await asyncio.gather(*(two() for _ in range(30)), return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert [r for r in results if r is not None] == []
