@@ -103,14 +103,15 @@ class PageScheme:
         items: the answer's list member (None: the one list member there is).
         cursor: the request member that moves (``Offset``, ``PageNumber``,
             or the token's request member).
-        size: the request member for the page size (``Limit``, ``PageSize``);
-            for a token scheme, the answer member holding the next token.
+        size: the request member for the page size (``Limit``, ``PageSize``).
+        next_token: for a token scheme, the answer member holding the next token.
     """
 
     kind: str = attrs.field(validator=_check_kind)
     items: Optional[str] = attrs.field(default=None, validator=_check_name)
     cursor: str = attrs.field(default="Offset", validator=_check_name)
     size: str = attrs.field(default="Limit", validator=_check_name)
+    next_token: Optional[str] = attrs.field(default=None, validator=_check_name)
 
     @classmethod
     def offset(
@@ -133,9 +134,10 @@ class PageScheme:
         response: Optional[str] = None,
         *,
         items: Optional[str] = None,
+        limit: str = "Limit",
     ) -> PageScheme:
         """Token paging: the answer's ``response`` member goes back as ``request``."""
-        return cls("token", items, request, response or request)
+        return cls("token", items, request, limit, response or request)
 
     @classmethod
     def coerce(cls, value: Union[PageScheme, str, None]) -> Optional[PageScheme]:
@@ -258,7 +260,7 @@ class Pager:
         return PageScheme.offset(items)
 
     def _items(self, response: Mapping[str, Any], scheme: Optional[PageScheme]) -> List[Any]:
-        skip = scheme.size if scheme is not None and scheme.kind == "token" else ""
+        skip = (scheme.next_token or "") if scheme is not None else ""
         name = scheme.items if scheme is not None else None
         if name is None:
             lists = _list_members(response, skip)
@@ -280,14 +282,14 @@ class Pager:
 
     def _advance(self, response: Mapping[str, Any], scheme: PageScheme, added: int) -> bool:
         if scheme.kind == "token":
-            token = response.get(scheme.size)
+            token = response.get(scheme.next_token or scheme.cursor)
             if _empty(token):
                 return False
             seen = json.dumps(token, sort_keys=True, default=str)
             if seen in self._tokens:
                 raise TencentCloudSDKException(
                     STUCK,
-                    f"{self.action}: the answer repeated a {scheme.size} it gave before; "
+                    f"{self.action}: the answer repeated a {scheme.next_token} it gave before; "
                     "stopped instead of paging forever",
                 )
             self._tokens.add(seen)

@@ -169,6 +169,21 @@ def test_token_paging(
     assert sent == [None, "t-1", "t-2"]
 
 
+def test_max_items_with_token_paging(driver: Driver, emu: ApiEmulator) -> None:
+    """With a token scheme, max_items lowers Limit for the last page and leaves the token be."""
+    pages = [
+        {"Items": [1, 2], "NextToken": "t-1"},
+        {"Items": [3, 4], "NextToken": "t-2"},
+        {"Items": [5], "NextToken": ""},
+    ]
+    emu.register("cls", "ListThings", _token_handler(pages, "NextToken"))
+    client = _client(driver, emu, "cls")
+    got = all_items(driver, client.paginate("ListThings", {"Limit": 2}, max_items=3))
+    assert got == [1, 2, 3]
+    sent = [(p.get("NextToken"), p["Limit"]) for p in _sent(emu, "ListThings")]
+    assert sent == [(None, 2), ("t-1", 1)]
+
+
 def test_a_repeated_token_is_stuck(driver: Driver, emu: ApiEmulator) -> None:
     """A token the server already gave raises ClientError.PaginationStuck instead of looping."""
     pages = [{"Items": [1], "NextToken": "t-1"}, {"Items": [2], "NextToken": "t-1"}]
