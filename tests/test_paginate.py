@@ -77,6 +77,22 @@ def test_offset_paging_walks_every_page(driver: Driver, emu: ApiEmulator) -> Non
     assert len(_sent(emu, "DescribeInstances")) == 3
 
 
+def test_pages_are_fetched_when_asked_and_each_walk_starts_again(emu: ApiEmulator) -> None:
+    """Nothing is sent by paginate(); the next page only when the loop asks; a second walk
+    starts from the first page."""
+    _launch(emu, 45)
+    driver = Driver("sync")
+    client = _client(driver, emu)
+    paginator = client.paginate("DescribeInstances", {"Limit": 20})
+    assert _sent(emu, "DescribeInstances") == []
+    first = next(iter(paginator))
+    assert len(first["InstanceSet"]) == 20
+    assert len(_sent(emu, "DescribeInstances")) == 1
+    assert len(list(paginator.items())) == 45
+    assert len(_sent(emu, "DescribeInstances")) == 4
+    driver.close()
+
+
 def test_max_items_stops_without_another_request(driver: Driver, emu: ApiEmulator) -> None:
     """max_items ends the paging on the page that reaches it, and lowers the last Limit."""
     _launch(emu, 45)
