@@ -217,9 +217,9 @@ class Pager:
         """The first request's params."""
         return dict(self.params)
 
-    def feed(self, response: Mapping[str, Any]) -> Tuple[Page, bool]:
+    def feed(self, response: Dict[str, Any]) -> Tuple[Page, bool]:
         """The page ``response`` makes, and whether to request another (see :attr:`params`)."""
-        if not isinstance(response, Mapping):
+        if not isinstance(response, dict):
             fail("ClientError", f"{self.action}: the answer's Response is not an object")
         self._pages += 1
         scheme = self.scheme
@@ -230,14 +230,14 @@ class Pager:
         if self.max_items is not None and self.seen + len(items) >= self.max_items:
             page_items = items[: self.max_items - self.seen]
             self.seen += len(page_items)
-            return Page(dict(response), page_items), False
+            return Page(response, page_items), False
         self.seen += len(items)
         if scheme is None:  # a single page
-            return Page(dict(response), page_items), False
+            return Page(response, page_items), False
         more = self._advance(response, scheme, len(items))
         if more and self.max_items is not None:
             self._lower_limit()
-        return Page(dict(response), page_items), more
+        return Page(response, page_items), more
 
     # ------------------------------------------------------------- rules
 
