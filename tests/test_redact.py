@@ -346,7 +346,7 @@ def test_sts_provider_errors_and_refresh_warnings_quote_no_secret(
             "AKIDlong",
             "long-key",
             "qcs::cam::uin/1:roleName/r",
-            "s",
+            "redact-test",
             profile=ClientProfile(httpProfile=http),
             clock=clock,
         )
