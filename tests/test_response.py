@@ -106,6 +106,32 @@ def test_bodies_that_are_not_api_answers_are_parse_errors(body: bytes) -> None:
     assert info.value.code == "ClientError.ParseJsonError"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b'{"Response": {"Token": "kept-SECRET"', b'{"Token": "kept-SECRET"} trailing', b"\xff" * 9],
+)
+def test_parse_errors_keep_no_decoder_error_in_their_chain(body: bytes) -> None:
+    """A ParseJsonError has no __context__: the JSONDecodeError or UnicodeDecodeError it
+    replaces holds the whole body (``doc``/``object``), an STS answer's secrets included."""
+    with pytest.raises(TencentCloudSDKException) as info:
+        parse_response(200, JSON, body)
+    assert info.value.code == "ClientError.ParseJsonError"
+    assert info.value.__context__ is None
+    assert info.value.__cause__ is None
+    assert "kept-SECRET" not in (info.value.message or "")
+
+
+def test_excerpts_mask_secrets_whatever_the_content_type() -> None:
+    """The excerpt in a status error masks secrets in JSON, text and HTML bodies alike."""
+    for ctype in ("application/json", "text/plain", "text/html; charset=utf-8"):
+        body = b'{"Credentials": {"TmpSecretKey": "tmp-SECRET"}} X-TC-Token: tok-SECRET'
+        with pytest.raises(TencentCloudSDKException) as info:
+            parse_response(502, {"Content-Type": ctype}, body)
+        message = info.value.message or ""
+        assert "SECRET" not in message
+        assert "HTTP status 502" in message
+
+
 def test_declared_charset_is_honoured() -> None:
     """A body in a declared non-UTF-8 charset decodes with that charset."""
     body = json.dumps({"Response": {"Name": "云", "RequestId": "r"}}, ensure_ascii=False)
