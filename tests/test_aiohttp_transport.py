@@ -971,3 +971,89 @@ def test_a_proxy_refusing_the_tunnel_is_not_reached(tmp_path: Path) -> None:
     assert f"through the proxy http://{proxy.endpoint}" in str(exc.message)
     assert "refused the tunnel with HTTP 403" in str(exc.message)
     assert_no_secret(exc, ["PW-secret", "someone"])
+
+
+# ----------------------------------------------------- parity with urllib3
+
+
+def _sync_failure(request: tcfunc.PreparedRequest, timeout: float, **kw: Any) -> BaseException:
+    from tcfunc._urllib3 import Urllib3Transport
+
+    kw.setdefault("protocol", "http")
+    sync = Urllib3Transport(tcfunc.HttpProfile(**kw))
+    try:
+        sync.send(request, timeout).read()
+    except BaseException as exc:  # noqa: BLE001 - handed to the test
+        return exc
+    finally:
+        sync.close()
+    raise AssertionError("the sync send did not fail")
+
+
+def _cut_body(_request: ServedRequest, peer: Any) -> None:
+    peer.send(http_head(length=100) + b"{")
+
+
+@pytest.mark.parametrize(
+    ("handler", "timeout", "options", "same_message"),
+    [
+        (reset(), 5.0, {}, False),
+        (stall(), 0.3, {}, True),
+        (_cut_body, 5.0, {}, False),
+        (dribbled_body(json_body(), every=0.1), 0.4, {}, True),
+        (gzip_bomb(4 * MIB), 5.0, {"max_response_size": MIB}, True),
+        (answer(b"x" * (2 * MIB)), 5.0, {"max_response_size": MIB}, True),
+    ],
+    ids=["reset", "stall", "cut-body", "dribble", "gzip-bomb", "too-long"],
+)
+def test_both_transports_fail_alike(
+    handler: Any, timeout: float, options: Any, same_message: bool
+) -> None:
+    """The same misbehaving server gives the same code and reached_server through the
+    aiohttp transport as through the urllib3 one (one retry-safety rule for both clients),
+    and the same message where neither quotes its library (deadline, size limit)."""
+    with MisbehavingServer(handler) as server:
+        request = prepared(server.endpoint)
+        _, ours = run(lambda: failure_of(request, timeout, **options))
+        theirs = _sync_failure(request, timeout, **options)
+    assert isinstance(ours, TencentCloudSDKException)
+    assert isinstance(theirs, TencentCloudSDKException)
+    assert ours.code == theirs.code, (ours, theirs)
+    assert getattr(ours, "reached_server", None) == getattr(theirs, "reached_server", None)
+    if same_message:
+        assert ours.message == theirs.message
+
+
+def test_both_transports_fail_alike_before_sending() -> None:
+    """Refused connects and connects that hang are "not reached" through both transports."""
+    listener, fillers = _unaccepting_listener()
+    try:
+        for endpoint in (
+            f"127.0.0.1:{dead_port()}",
+            f"127.0.0.1:{listener.getsockname()[1]}",
+        ):
+            request = prepared(endpoint)
+            _, ours = run(lambda: failure_of(request, 0.4))  # noqa: B023 - run at once
+            theirs = _sync_failure(request, 0.4)
+            assert isinstance(ours, NetworkError)
+            assert isinstance(theirs, NetworkError)
+            assert ours.reached_server is theirs.reached_server is False
+    finally:
+        for sock in [*fillers, listener]:
+            sock.close()
+
+
+def test_both_transports_report_a_proxy_demanding_credentials_alike() -> None:
+    """A 407 from the proxy is ClientError.ProxyAuthenticationRequired through both."""
+    with (
+        MisbehavingServer(answer(json_body())) as server,
+        ConnectProxy(credentials="user:right") as proxy,
+    ):
+        request = prepared(server.endpoint)
+        options = {"proxy": f"http://user:wrong@{proxy.endpoint}"}
+        _, ours = run(lambda: failure_of(request, 5.0, **options))
+        theirs = _sync_failure(request, 5.0, **options)
+    assert isinstance(ours, TencentCloudSDKException)
+    assert isinstance(theirs, TencentCloudSDKException)
+    assert ours.code == theirs.code == "ClientError.ProxyAuthenticationRequired"
+    assert ours.message == theirs.message
