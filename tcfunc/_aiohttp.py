@@ -493,7 +493,8 @@ class AiohttpTransport:
             failure = self._timed_out(host, route, timeout, connecting)
         except TencentCloudSDKException as exc:  # too large, or a body that does not decode
             handle.cancel()
-            resp.close()
+            if resp is not None:
+                resp.close()
             failure = exc
         except _ProxyAuth:
             handle.cancel()
