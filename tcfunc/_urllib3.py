@@ -115,12 +115,23 @@ class _Deadline:
 
 # The deadline of the attempt this thread is sending; read by the connection
 # classes, which urllib3 calls from inside urlopen on the same thread.
-_current = threading.local()
+class _Current(threading.local):
+    deadline: Optional[_Deadline] = None
+
+
+_current = _Current()
 
 
 def _bound(sock: Any, deadline: _Deadline) -> None:
     """Give ``sock`` at most the time ``deadline`` leaves (within :data:`_SLACK`)."""
-    left = deadline.left()
+    # deadline.left(), inlined: this runs before every read and write.
+    at = deadline.at
+    if at is None:
+        left = deadline.idle
+    else:
+        left = at - _monotonic()
+        if left <= 0:
+            raise _SocketTimeout("timed out")
     now = sock.gettimeout()
     if now is None or not left <= now <= left + _SLACK:
         sock.settimeout(left)
@@ -165,7 +176,7 @@ def _response_class() -> Any:
         """http.client's answer reader, reading through a :class:`_DeadlineIO`."""
 
         def __init__(self, sock: Any, *args: Any, **kw: Any) -> None:
-            deadline = getattr(_current, "deadline", None)
+            deadline = _current.deadline
             if deadline is not None and (
                 isinstance(sock, socket.socket) or hasattr(sock, "_decref_socketios")
             ):
@@ -694,7 +705,7 @@ def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
             # A kept-alive socket still has the last call's timeout: give
             # the write what this attempt's deadline leaves.
             sock = self.sock  # type: ignore[attr-defined]
-            deadline = getattr(_current, "deadline", None)
+            deadline = _current.deadline
             if sock is not None and deadline is not None:
                 _bound(sock, deadline)
             super().send(data)  # type: ignore[misc]
@@ -705,7 +716,7 @@ def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
         response_class = bounded_response
 
         def connect(self) -> None:
-            deadline = getattr(_current, "deadline", None)
+            deadline = _current.deadline
             if deadline is not None:
                 # urllib3 set self.timeout to the connect timeout; never
                 # more than what the attempt has left.
@@ -725,7 +736,7 @@ def _pool_classes(*, quiet: bool) -> Dict[str, Any]:
 
         def _new_conn(self) -> Any:
             sock = super()._new_conn()  # type: ignore[misc]
-            deadline = getattr(_current, "deadline", None)
+            deadline = _current.deadline
             if deadline is not None:
                 # The proxy's tunnel and the TLS handshake come next: they get
                 # what is left, not a fresh connect timeout.
