@@ -940,3 +940,38 @@ def test_generated_async_clients_call_the_emulator(generated: Path) -> None:
         emu.register("demo", "StreamChat", _chat)
         emu.register("demo", "UploadThing", upload)
         asyncio.run(scenario(emu.endpoint, emu))
+
+
+def test_a_real_streaming_spec_decides_at_run_time(generated: Path) -> None:
+    """es ChatCompletions (Stream in its request, no --sse): events with Stream=True, else a model.
+
+    The emulator validates the request against tccli's spec.
+    """
+    es_dir = _tccli_services() / "es" / "v20250101"
+    if not (es_dir / "api.json").is_file():
+        pytest.skip("this tccli has no es 2025-01-01 spec")
+    client_mod = importlib.import_module(f"{PACKAGE}.es.v20250101")
+    models = importlib.import_module(f"{PACKAGE}.es.v20250101.models")
+
+    def chat(params: Dict[str, Any]) -> Any:
+        if params.get("Stream"):
+            return iter([{"data": json.dumps({"Id": "c1", "Choices": []})}])
+        return {"Id": "c1", "Choices": [{"Message": {"Role": "assistant", "Content": "hi"}}]}
+
+    with ApiEmulator({SECRET_ID: SECRET_KEY}, spec_dir=_tccli_services()) as emu:
+        emu.register("es", "ChatCompletions", chat)
+        profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint))
+        client = client_mod.EsClient(Credential(SECRET_ID, SECRET_KEY), "ap-beijing", profile)
+        messages = [models.Message(Role="user", Content="hello")]
+        answer = client.ChatCompletions(
+            models.ChatCompletionsRequest(Messages=messages, ModelName="m")
+        )
+        assert isinstance(answer, models.ChatCompletionsResponse)
+        assert answer.Id == "c1"
+        stream = client.ChatCompletions(
+            models.ChatCompletionsRequest(Messages=messages, ModelName="m", Stream=True)
+        )
+        assert isinstance(stream, EventStream)
+        with stream:
+            assert [json.loads(e["data"])["Id"] for e in stream] == ["c1"]
+        assert emu.requests[-1].params["Stream"] is True
