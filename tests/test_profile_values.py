@@ -170,6 +170,19 @@ def test_deleting_an_attribute_is_refused_the_same_way() -> None:
     assert profile.reqTimeout == 60
 
 
+def test_profiles_still_pickle_and_copy() -> None:
+    """The setattr guard leaves pickling and copying intact (they restore fields without it)."""
+    import copy
+
+    profile = ClientProfile(
+        httpProfile=HttpProfile(scheme="http", pre_conn_pool_size=2, connectTimeout=3),
+        disable_region_breaker=False,
+    )
+    assert pickle.loads(pickle.dumps(profile)) == profile
+    assert copy.deepcopy(profile) == profile
+    assert copy.copy(profile.httpProfile) == profile.httpProfile
+
+
 def test_evolve_and_construction_still_work() -> None:
     """Construction, attrs.evolve and the breaker default fill-in are unaffected by the guard."""
     http = attrs.evolve(HttpProfile(), reqTimeout=10)
