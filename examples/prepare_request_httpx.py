@@ -3,7 +3,7 @@
 ``prepare_request`` gives method, URL, headers and body; httpx (sync or async)
 sends them. tcfunc's parsing is not needed either: the answer is JSON.
 
-Run: python examples/prepare_request_httpx.py   (prints a note and exits 0 without httpx)
+Run: python examples/prepare_request_httpx.py   (without httpx: a note, exit status 77, a skip)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import tcfunc
 def main(endpoint: str) -> None:
     if importlib.util.find_spec("httpx") is None:
         print("httpx is not installed; skipping (pip install httpx to run this example)")
-        return
+        raise SystemExit(77)  # make demo counts 77 as skipped, neither ok nor failed
     import httpx
 
     profile = emulator_profile(endpoint)
