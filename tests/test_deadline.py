@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -351,3 +351,25 @@ def test_import_tcfunc_transport_loads_neither_urllib3_nor_urllib_request() -> N
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_the_deadline_holds_through_an_https_proxy_to_an_https_host(
+    certificate: Tuple[Path, Path],
+) -> None:
+    """TLS inside TLS (an https:// proxy tunnelling to an https host, urllib3's SSLTransport):
+    answers arrive, and a dribbled body still ends the call at the deadline."""
+    tls = server_context(*certificate)
+    answers = [answer(json_body({"Ok": 1})), dribbled_body(LONG_BODY, every=0.05)]
+
+    def handler(request: ServedRequest, peer: Peer) -> Optional[bool]:
+        return answers.pop(0)(request, peer)
+
+    with MisbehavingServer(handler, tls=tls) as server, ConnectProxy(tls=tls) as proxy:
+        profile = HttpProfile(proxy=f"https://{proxy.endpoint}", certification=str(certificate[0]))
+        transport = Urllib3Transport(profile)
+        request = _request(server.endpoint, "https")
+        assert b'"Ok": 1' in transport.send(request, 5).read()
+        took, error = timed(lambda: transport.send(request, DEADLINE))
+    assert isinstance(error, NetworkError), error
+    assert took < DEADLINE + MARGIN
+    assert proxy.seen[0][0].startswith("CONNECT ")

@@ -504,11 +504,19 @@ class ConnectProxy:
         credentials: ``"user:password"``; requests without that
             ``Proxy-Authorization`` get a 407.
         refuse: answer every ``CONNECT`` with this status instead of tunnelling.
+        tls: a server context: the proxy itself speaks TLS (an ``https://`` proxy).
 
     ``seen`` records each request line with its ``Proxy-Authorization``.
     """
 
-    def __init__(self, *, credentials: Optional[str] = None, refuse: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        *,
+        credentials: Optional[str] = None,
+        refuse: Optional[int] = None,
+        tls: Optional[ssl.SSLContext] = None,
+    ) -> None:
+        self._tls = tls
         self._expected = (
             "Basic " + base64.b64encode(credentials.encode()).decode() if credentials else None
         )
@@ -563,6 +571,10 @@ class ConnectProxy:
     def _serve(self, sock: socket.socket) -> None:
         sock.settimeout(IO_TIMEOUT)
         try:
+            if self._tls is not None:
+                sock = self._tls.wrap_socket(sock, server_side=True)
+                with self._lock:
+                    self._socks.append(sock)
             with sock:
                 request, rest = _read_request(sock, b"", 0)
                 if request is None:
