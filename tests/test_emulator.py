@@ -975,3 +975,29 @@ def test_runner_names_a_port_in_use_in_one_line(capsys: pytest.CaptureFixture[st
         assert main(["--port", str(port), "--credential", "A:B"]) == 2
     line = _one_error_line(capsys)
     assert line == f"error: cannot listen on 127.0.0.1:{port}: the port is already in use"
+
+
+def test_runner_strict_signing_flag_makes_a_strict_emulator() -> None:
+    """--strict-signing builds an emulator that refuses TC3 requests leaving x-tc-action
+    unsigned and serves those that sign it."""
+    emu = _make_emulator(
+        build_parser().parse_args(["--strict-signing"]), {SECRET_ID: SECRET_KEY}, None
+    )
+    emu.register("cvm", "DescribeZones", lambda _p: {})
+
+    def code_for(sign_action: bool) -> Optional[str]:
+        prepared = prepare_request(
+            "DescribeZones",
+            {},
+            service="cvm",
+            version="2017-03-12",
+            region="ap-guangzhou",
+            credential=CRED,
+            profile=ClientProfile(sign_action=sign_action),
+        )
+        answer = json.loads(emu.transport().send(prepared, 5).read())
+        code: Optional[str] = answer["Response"].get("Error", {}).get("Code")
+        return code
+
+    assert code_for(False) == "AuthFailure.InvalidAuthorization"
+    assert code_for(True) is None
