@@ -52,6 +52,7 @@ def _run(args: List[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.sweep
 def test_every_tccli_spec_generates_code_that_passes_ruff_and_mypy_strict(
     tmp_path: Path,
 ) -> None:
