@@ -217,8 +217,11 @@ class MisbehavingServer:
             thread.start()
 
     def _serve(self, sock: socket.socket, number: int) -> None:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.settimeout(IO_TIMEOUT)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(IO_TIMEOUT)
+        except OSError:  # closed by stop() between accept and here
+            return
         try:
             if self._tls is not None:
                 if not self._handshake:
