@@ -232,7 +232,7 @@ _PARTS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ),
     ("urllib3 HTTPConnectionPool", ("/urllib3/connectionpool.py",)),
     ("urllib3 PoolManager", ("/urllib3/",)),
-    ("tcfunc Urllib3Transport", ("/tcfunc/transport.py",)),
+    ("tcfunc Urllib3Transport", ("/tcfunc/_urllib3.py", "/tcfunc/transport.py")),
     (_CLIENTS, ("/tcfunc/",)),
 )
 
