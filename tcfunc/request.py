@@ -31,10 +31,10 @@ from urllib.parse import urlencode, urlsplit
 import attrs
 
 from . import signing
+from ._credential import Credential
 from ._redact import redact_query  # the one rule: v1 Signature, Token, WebIdentityToken, ...
 from ._validate import CONTROL_CHARS, check_host, fail
 from ._version import __version__
-from ._credential import Credential, CredentialProvider
 from .errors import TencentCloudSDKException
 from .profile import ClientProfile
 
@@ -258,16 +258,23 @@ def _check_headers(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
     return out
 
 
-def _snapshot(credential: Union[Credential, CredentialProvider]) -> Credential:
+# What an unsigned (SkipSign) request without a credential signs with: nothing of it is sent.
+_UNSIGNED = Credential("SKIP", "SKIP")
+
+
+def _credential_for(credential: Optional[Credential], skip_sign: bool) -> Credential:
+    # A provider may fetch over the network; a pure function takes the snapshot, not the source.
     if isinstance(credential, Credential):
         return credential
-    get = getattr(credential, "get_credential", None)
-    if get is None:
-        fail("ClientError", "credential must be a Credential or a provider with get_credential()")
-    snap = get()
-    if not isinstance(snap, Credential):
-        fail("InvalidCredential", "the credential provider returned no credential")
-    return snap
+    if credential is None:
+        if skip_sign:
+            return _UNSIGNED
+        fail("InvalidCredential", "a signed request needs a Credential (None only with SkipSign)")
+    raise TencentCloudSDKException(
+        "ClientError",
+        f"credential must be a Credential, got {type(credential).__name__}; for a provider "
+        "pass one snapshot: credential=provider.get_credential()",
+    )
 
 
 _DAY = 86400
@@ -432,7 +439,7 @@ def prepare_request(
     service: str,
     version: str,
     region: Optional[str],
-    credential: Union[Credential, CredentialProvider],
+    credential: Optional[Credential],
     profile: Optional[ClientProfile] = None,
     timestamp: Optional[int] = None,
     nonce: Optional[int] = None,
@@ -447,7 +454,8 @@ def prepare_request(
         params: the action's parameters; ``None`` means none.
         service, version, region: e.g. ``"cvm"``, ``"2017-03-12"``, ``"ap-guangzhou"``;
             an empty or None region is omitted.
-        credential: a :class:`Credential` or a provider (one snapshot is taken).
+        credential: a :class:`Credential` (a provider's snapshot: this function
+            does no I/O), or None for a ``SkipSign`` request.
         profile: sign method, HTTP method, endpoint, language; default ``ClientProfile()``.
         timestamp: Unix seconds; read from the clock only when None.
         nonce: v1 nonce; random only when None.
@@ -463,7 +471,7 @@ def prepare_request(
     Raises:
         TencentCloudSDKException: ``ClientError`` for bad input, with a
             message that never contains a secret; ``InvalidCredential`` when a
-            provider has no credential.
+            signed request has no credential.
     """
     profile = _DEFAULT_PROFILE if profile is None else profile
     opts = _NO_OPTIONS if options is None else RequestOptions.coerce(options)
@@ -505,7 +513,7 @@ def prepare_request(
     if opts.multipart and opts.octet_stream:
         fail("ClientError", "a request cannot be both multipart and octet-stream")
 
-    cred = _snapshot(credential)
+    cred = _credential_for(credential, opts.skip_sign)
     endpoint = _endpoint(service, profile, opts, host)
     request_client = request_client_header(profile)
 
