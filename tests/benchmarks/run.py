@@ -36,10 +36,11 @@ BENCHES: Dict[str, str] = {
     "async": "bench_async",
     "emulator": "bench_emulator",
     "bulk": "bench_bulk",
+    "cold": "bench_cold",
     "profile": "profile_e2e",
 }
 # These need tcfunc.client; without it they are reported as skipped.
-NEEDS_CLIENT = {"e2e", "threads", "memory", "emulator", "bulk", "profile"}
+NEEDS_CLIENT = {"e2e", "threads", "memory", "emulator", "bulk", "cold", "profile"}
 RESULTS = HERE / "results" / "latest.md"
 
 
