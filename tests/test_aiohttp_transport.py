@@ -209,7 +209,7 @@ def test_signed_requests_verify_at_the_emulator(
 
 def test_headers_and_body_go_out_exactly_as_prepared() -> None:
     """Every prepared header is sent as given (Host with its port), the body byte for byte,
-    plus only Accept-Encoding: identity and a User-Agent (no Accept, no invented Content-Type)."""
+    plus only Accept-Encoding: identity and aiohttp's unsigned Accept and User-Agent."""
     with MisbehavingServer(answer(json_body())) as server:
         request = prepared(server.endpoint)
         run(lambda: send_once(request))
@@ -219,9 +219,9 @@ def test_headers_and_body_go_out_exactly_as_prepared() -> None:
         assert got.header(name) == value, name
     assert got.header("Host") == server.endpoint
     assert got.header("Accept-Encoding") == "identity"
-    assert got.header("Accept") is None
+    assert got.header("Accept") == "*/*"
     sent = {name.lower() for name, _ in got.headers}
-    expected = {n.lower() for n in request.headers} | {"accept-encoding", "user-agent"}
+    expected = {n.lower() for n in request.headers} | {"accept-encoding", "user-agent", "accept"}
     assert sent == expected | {"content-length"}
 
 
@@ -236,6 +236,27 @@ def test_a_get_without_body_sends_no_content_type_or_body() -> None:
     assert got.target == "/?A=1%2B2"
     assert got.header("Content-Type") is None
     assert got.header("Content-Length") is None
+
+
+def test_a_body_without_content_type_gets_none_invented() -> None:
+    """aiohttp's application/octet-stream is not added to a body sent without a Content-Type;
+    one named in any case is sent once, as given."""
+    with MisbehavingServer(answer(json_body())) as server:
+        bare = tcfunc.PreparedRequest(
+            "POST", f"http://{server.endpoint}/", {"Host": server.endpoint}, b"raw"
+        )
+        named = tcfunc.PreparedRequest(
+            "POST",
+            f"http://{server.endpoint}/",
+            {"Host": server.endpoint, "content-type": "text/plain"},
+            b"raw",
+        )
+        run(lambda: send_once(bare))
+        run(lambda: send_once(named))
+        first, second = server.requests
+    assert first.header("Content-Type") is None
+    assert first.body == b"raw"
+    assert [v for k, v in second.headers if k.lower() == "content-type"] == ["text/plain"]
 
 
 def test_keep_alive_reuses_one_connection() -> None:
