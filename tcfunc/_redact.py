@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, List, Match, Optional, Tuple
+from typing import Any, Callable, List, Match, Optional, Pattern, Tuple, Union
 from urllib.parse import unquote_plus
 
 from ._secrets import is_not_secret_name
@@ -56,19 +56,50 @@ BODY_LIMIT = 2048
 #: Characters of a body quoted in an error message.
 EXCERPT_LIMIT = 200
 
+
+class _Lazy:
+    """A regular expression compiled on first use.
+
+    Nothing is redacted on a call that succeeds, and compiling this module's
+    patterns at import was about a millisecond of every cold start.
+    """
+
+    __slots__ = ("_args", "_re")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._re: Optional[Pattern[str]] = None
+
+    def _get(self) -> Pattern[str]:
+        compiled = self._re
+        if compiled is None:
+            # Two threads may both compile: re's own cache makes that cheap.
+            compiled = self._re = re.compile(*self._args)
+        return compiled
+
+    def search(self, string: str) -> Optional[Match[str]]:
+        return self._get().search(string)
+
+    def match(self, string: str, pos: int = 0) -> Optional[Match[str]]:
+        return self._get().match(string, pos)
+
+    def sub(self, repl: Union[str, Callable[[Match[str]], str]], string: str) -> str:
+        return self._get().sub(repl, string)
+
+
 _SECRET_HEADERS = frozenset(("x-tc-token", "proxy-authorization", "cookie", "set-cookie"))
-_SECRET_NAME = re.compile(
+_SECRET_NAME = _Lazy(
     r"secret|token|passw(?:or)?d|credential|signature|private_?key|authorization|cookie", re.I
 )
 # A query string or form field: name=value (the name cannot hold ?, & or =).
-_FIELD = re.compile(r"(^|[&?])([^=&?#\s]+)=([^&#\s]*)")
-_TC3_CREDENTIAL = re.compile(r"Credential=[^/,\s]*")
-_TC3_SIGNATURE = re.compile(r"Signature=[^,\s]*")
+_FIELD = _Lazy(r"(^|[&?])([^=&?#\s]+)=([^&#\s]*)")
+_TC3_CREDENTIAL = _Lazy(r"Credential=[^/,\s]*")
+_TC3_SIGNATURE = _Lazy(r"Signature=[^,\s]*")
 # A URL's userinfo: everything between "://" and the last "@" of the authority.
-_USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
+_USERINFO = _Lazy(r"(?<=://)[^/?#\s]*@")
 # For JSON text that does not parse (cut short, or not quite JSON): a string
 # key, a colon and a scalar value; an unterminated string at the end counts.
-_JSON_MEMBER = re.compile(
+_JSON_MEMBER = _Lazy(
     r""""((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?$)|-?[0-9][0-9.eE+-]*|true|false)"""
 )
 # Secrets echoed in free text (an error page, a message repeating the
@@ -94,10 +125,10 @@ _KEYWORDS = (
     "plain-text",
 )
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.%[]-")
-_NAME_REST = re.compile(r"[A-Za-z0-9_.%\[\]-]*")
+_NAME_REST = _Lazy(r"[A-Za-z0-9_.%\[\]-]*")
 # Longer runs of name characters are data (base64, hex), not names.
 _NAME_MAX = 128
-_SEPARATOR = re.compile(
+_SEPARATOR = _Lazy(
     # "Name: value" as a header is echoed (a JSON key, followed by its closing
     # quote, is left to _JSON_MEMBER).
     r"([ \t]*:[ \t]*\"?)"
@@ -110,9 +141,9 @@ _SEPARATOR = re.compile(
 # to the end of the line, a tag or a quote; up to a field separator, quote,
 # tag or "?" (so href=/path?Token=... is seen); the text of the next element.
 _SEPARATOR_VALUES = {
-    1: re.compile(r"[^\r\n<\"]*"),
-    2: re.compile(r"[^&?\s\"'<>,;]*"),
-    3: re.compile(r"[^<\s][^<]*|"),
+    1: _Lazy(r"[^\r\n<\"]*"),
+    2: _Lazy(r"[^&?\s\"'<>,;]*"),
+    3: _Lazy(r"[^<\s][^<]*|"),
 }
 # Bodies larger than this are not parsed as JSON; their text rules apply.
 _PARSE_LIMIT = 1024 * 1024
