@@ -40,7 +40,6 @@ from typing import (
     Callable,
     Dict,
     Iterator,
-    NamedTuple,
     Optional,
     Set,
     Tuple,
@@ -211,12 +210,17 @@ def _bare_proxy(proxy: str) -> Tuple[str, Optional[str]]:
     return urlunsplit((parts.scheme, netloc, "", "", "")), auth
 
 
-class _Route(NamedTuple):
+class _Route:
     """How to reach one ``(scheme, host)``: a direct pool or a proxy manager."""
 
-    opener: Any
-    direct: bool
-    proxy: Optional[str]  # without user info, for messages
+    # A slotted class, not a NamedTuple: typing.NamedTuple builds its class
+    # with exec, and this module is imported by every cold start's first call.
+    __slots__ = ("direct", "opener", "proxy")
+
+    def __init__(self, opener: Any, direct: bool, proxy: Optional[str]) -> None:
+        self.opener = opener
+        self.direct = direct
+        self.proxy = proxy  # without user info, for messages
 
 
 class Urllib3Transport:
