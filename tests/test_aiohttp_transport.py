@@ -333,6 +333,34 @@ def test_pre_conn_pool_size_connects_ahead_of_the_calls() -> None:
     assert after == warmed
 
 
+def test_waiting_for_a_pooled_connection_counts_in_the_deadline() -> None:
+    """pool_size=1: a call queued behind a slow one fails within its own deadline, as
+    "not reached" (nothing was sent, so it is safe to retry)."""
+    with MisbehavingServer(dribbled_body(json_body(), every=0.03)) as server:
+        request = prepared(server.endpoint)
+
+        async def queued() -> Tuple[float, BaseException]:
+            t = transport(pool_size=1)
+            slow = asyncio.ensure_future(t.send(request, 5))
+            await asyncio.sleep(0.05)
+            start = time.monotonic()
+            try:
+                await t.send(request, 0.3)
+            except NetworkError as exc:
+                took = time.monotonic() - start
+                await slow
+                return took, exc
+            finally:
+                await t.aclose()
+            raise AssertionError("the queued call did not time out")
+
+        took, exc = run(queued)
+        assert len(server.requests) == 1
+    assert isinstance(exc, NetworkError)
+    assert exc.reached_server is False
+    assert took < 1.0
+
+
 def test_redirects_are_not_followed() -> None:
     """A 302 is handed back as it is; no second request is sent."""
     head = http_head(status=302, reason="Found", length=0, headers={"Location": "/elsewhere"})
