@@ -364,19 +364,20 @@ def test_acquire_shares_one_transport_per_connection_settings() -> None:
     """acquire() gives clients with the same connection settings one transport; a different
     setting the transport reads (size limit, connect timeout) gets another; release is
     idempotent and the last one closes the pools."""
-    first, release_first = acquire(HttpProfile(endpoint="a.example"))
-    second, release_second = acquire(HttpProfile(endpoint="b.example", reqTimeout=5))
-    other, release_other = acquire(HttpProfile(max_response_size=4096))
-    tighter, release_tighter = acquire(HttpProfile(connectTimeout=1))
+    # pool_size=7: settings no other test's client uses, so no one else holds these transports.
+    first, release_first = acquire(HttpProfile(endpoint="a.example", pool_size=7))
+    second, release_second = acquire(HttpProfile(endpoint="b.example", reqTimeout=5, pool_size=7))
+    other, release_other = acquire(HttpProfile(max_response_size=4096, pool_size=7))
+    tighter, release_tighter = acquire(HttpProfile(connectTimeout=1, pool_size=7))
     assert first is second  # endpoint and reqTimeout are per call, not per transport
     assert other is not first
     assert tighter is not first
     release_first()
     release_first()  # a second call does nothing
-    third, release_third = acquire(HttpProfile())
+    third, release_third = acquire(HttpProfile(pool_size=7))
     assert third is first  # still held by the second user
     for release in (release_second, release_third, release_other, release_tighter):
         release()
-    fourth, release_fourth = acquire(HttpProfile())
+    fourth, release_fourth = acquire(HttpProfile(pool_size=7))
     assert fourth is not first  # the last release closed and dropped it
     release_fourth()
