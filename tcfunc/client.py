@@ -45,6 +45,7 @@ import threading
 import time
 import warnings
 import weakref
+from collections import abc
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -137,7 +138,7 @@ def _with_trace_id(headers: Optional[Mapping[str, str]]) -> Mapping[str, str]:
     """``headers`` plus a fresh ``X-TC-TraceId`` unless the caller gave one; never mutated."""
     if headers is None:
         return {_TRACE_HEADER: _uuid4()}
-    if not isinstance(headers, Mapping):
+    if not isinstance(headers, abc.Mapping):
         fail("ClientError", "headers must be a dict of str to str")
     for name in headers:
         if isinstance(name, str) and name.lower() == "x-tc-traceid":
@@ -241,7 +242,12 @@ class _ClientCore:
     ) -> Call:
         if not isinstance(action, str) or not action:
             fail("ClientError", "action must be a non-empty string")
-        if isinstance(options, Mapping) and "ClientToken" in options:
+        # A dict of options, checked without typing.Mapping's slow isinstance (every call).
+        if (
+            options is not None
+            and type(options) is not RequestOptions
+            and (isinstance(options, abc.Mapping) and "ClientToken" in options)
+        ):
             params, options = _with_client_token(params, options)
         return Call(action, params, _with_trace_id(headers), RequestOptions.coerce(options), stream)
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import abc
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Protocol, TypeVar
 
 import attrs
@@ -79,7 +80,7 @@ def is_safe_to_repeat(action: str, params: Optional[Mapping[str, Any]]) -> bool:
     """
     if action.startswith(READ_ONLY_PREFIXES):
         return True
-    return isinstance(params, Mapping) and bool(params.get("ClientToken"))
+    return isinstance(params, abc.Mapping) and bool(params.get("ClientToken"))
 
 
 def is_retryable(error: BaseException, *, safe_to_repeat: bool) -> bool:

@@ -52,6 +52,7 @@ tunnel) counts as "not reached".
 from __future__ import annotations
 
 import os
+from collections import abc
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -137,7 +138,7 @@ class Headers(Mapping[str, str]):
     __slots__ = ("_items",)
 
     def __init__(self, items: Mapping[str, str] | Iterable[Tuple[str, str]] = ()) -> None:
-        pairs = items.items() if isinstance(items, Mapping) else items
+        pairs = items.items() if isinstance(items, abc.Mapping) else items
         self._items: Dict[str, Tuple[str, str]] = {k.lower(): (k, v) for k, v in pairs}
 
     def __getitem__(self, name: str) -> str:
