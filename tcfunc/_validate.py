@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Optional
+
+import attrs
 
 from .errors import TencentCloudSDKException
 
@@ -31,3 +33,28 @@ def check_host(where: str, value: Any) -> None:
             f"{where} must be a host name with an optional port, such as "
             f"'cvm.tencentcloudapi.com' or '127.0.0.1:8080' (no scheme or path), got {value!r}",
         )
+
+
+class FrozenValueError(TencentCloudSDKException, attrs.exceptions.FrozenInstanceError):
+    """Raised on setting (or deleting) an attribute of a frozen value (a profile, a model).
+
+    Code ``ClientError``; also an :class:`attrs.exceptions.FrozenInstanceError`,
+    and so an ``AttributeError``, so code that catches either keeps working.
+    """
+
+    # attrs' FrozenError has an __init__ of its own (no arguments) and, in
+    # older releases, a class-level ``args``: restore the exception's own
+    # ``args`` and initialise as the SDK exception.
+    args = BaseException.args
+
+    def __init__(
+        self,
+        code: Optional[str] = "ClientError",
+        message: Optional[str] = None,
+        requestId: Optional[str] = None,
+    ) -> None:
+        Exception.__init__(self, code, message, requestId)
+        self.code = code
+        self.message = message
+        self.requestId = requestId
+        self.msg = message or ""

@@ -79,6 +79,7 @@ from typing import (
 import attrs
 
 from ._secrets import is_secret_name
+from ._validate import FrozenValueError
 from .errors import TencentCloudSDKException
 
 __all__ = [
@@ -257,29 +258,13 @@ def check_request(action: str, request: object, model_type: Type[M]) -> M:
     )
 
 
-class FrozenModelError(TencentCloudSDKException, attrs.exceptions.FrozenInstanceError):
+class FrozenModelError(FrozenValueError):
     """Raised on setting (or deleting) a member of a model: models are immutable.
 
     Code ``ClientError``; also an :class:`attrs.exceptions.FrozenInstanceError`
     (an ``AttributeError``), so code that catches either keeps working. The
     profiles' ``FrozenProfileError`` has the same shape and wording.
     """
-
-    # attrs' FrozenError has an __init__ of its own (no arguments) and, in
-    # older releases, a class-level ``args``: restore the exception's own.
-    args = BaseException.args
-
-    def __init__(
-        self,
-        code: Optional[str] = "ClientError",
-        message: Optional[str] = None,
-        requestId: Optional[str] = None,
-    ) -> None:
-        Exception.__init__(self, code, message, requestId)
-        self.code = code
-        self.message = message
-        self.requestId = requestId
-        self.msg = message or ""
 
 
 def _refuse_change(model: Model, name: str) -> NoReturn:

@@ -24,8 +24,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from ._redact import redact_url  # the one rule; re-exported for older imports
-from ._validate import check_host, check_no_control, fail
-from .errors import TencentCloudSDKException
+from ._validate import FrozenValueError, check_host, check_no_control, fail
 
 if TYPE_CHECKING:
     # Only for the annotation: the retry module (and logging) stay off the pure path.
@@ -508,29 +507,12 @@ class ClientProfile:
             object.__setattr__(self, "region_breaker_profile", RegionBreakerProfile())
 
 
-class FrozenProfileError(TencentCloudSDKException, attrs.exceptions.FrozenInstanceError):
+class FrozenProfileError(FrozenValueError):
     """Raised on setting (or deleting) an attribute of a frozen profile.
 
     Code ``ClientError``; also an :class:`attrs.exceptions.FrozenInstanceError`
     and so an ``AttributeError``, so code that catches either keeps working.
     """
-
-    # attrs' FrozenError has an __init__ of its own (no arguments) and, in
-    # older releases, a class-level ``args``: restore the exception's own
-    # ``args`` and initialise as the SDK exception.
-    args = BaseException.args
-
-    def __init__(
-        self,
-        code: Optional[str] = "ClientError",
-        message: Optional[str] = None,
-        requestId: Optional[str] = None,
-    ) -> None:
-        Exception.__init__(self, code, message, requestId)
-        self.code = code
-        self.message = message
-        self.requestId = requestId
-        self.msg = message or ""
 
 
 def _frozen_setattr(self: Any, name: str, _value: Any) -> None:

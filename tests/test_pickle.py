@@ -41,6 +41,7 @@ _SAMPLES: Dict[str, Callable[[], BaseException]] = {
     ),
     "tcfunc.transport.NetworkError": lambda: NetworkError("connect refused", reached_server=False),
     "tcfunc.response.ServerNetworkError": lambda: ServerNetworkError(502, "HTTP status 502"),
+    "tcfunc._validate.FrozenValueError": lambda: _private("tcfunc._validate", "FrozenValueError"),
     "tcfunc.profile.FrozenProfileError": lambda: _raised(_change_a_profile),
     "tcfunc.model.FrozenModelError": lambda: FrozenModelError(
         "ClientError", "models are immutable"
