@@ -114,9 +114,7 @@ class AsyncAbstractClient(_ClientCore):
         options: Union[RequestOptions, Mapping[str, Any], None] = None,
     ) -> Dict[str, Any]:
         """Call ``action``; the answer's JSON document (see the sync ``call_json``)."""
-        document = await self._run(self._new_call(action, params, headers, options, False))
-        _warn_if_deprecated(document, 3)
-        return cast(Dict[str, Any], document)
+        return await self._document(action, params, headers, options)
 
     async def call(
         self,
@@ -126,8 +124,18 @@ class AsyncAbstractClient(_ClientCore):
         options: Union[RequestOptions, Mapping[str, Any], None] = None,
     ) -> Dict[str, Any]:
         """The official ``call``; the decoded document, as :meth:`call_json`."""
+        return await self._document(action, params, headers, options)
+
+    async def _document(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]],
+        headers: Optional[Mapping[str, str]],
+        options: Union[RequestOptions, Mapping[str, Any], None],
+    ) -> Dict[str, Any]:
         document = await self._run(self._new_call(action, params, headers, options, False))
-        _warn_if_deprecated(document, 3)
+        # stacklevel 4: this helper, call/call_json, then the caller's line.
+        _warn_if_deprecated(document, 4)
         return cast(Dict[str, Any], document)
 
     async def call_octet_stream(

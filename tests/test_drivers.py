@@ -436,3 +436,24 @@ def test_a_service_client_refuses_a_region_of_none(driver: Driver) -> None:
         cls(CRED, None)
     assert info.value.code == "ClientError"
     assert "region" in (info.value.message or "")
+
+
+def test_a_deprecation_notice_warns_at_the_callers_line(driver: Driver, emu: ApiEmulator) -> None:
+    """An answer with DeprecatedWarning gives one DeprecationWarning pointing at the caller."""
+    import warnings
+
+    emu.register("cvm", "DescribeOld", lambda p: {"DeprecatedWarning": "use DescribeNew"})
+    client = _cvm(driver, emu)
+
+    async def awaiting() -> Any:
+        return await client.call_json("DescribeOld", {})
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if driver.kind == "sync":
+            client.call_json("DescribeOld", {})
+        else:
+            driver.run(awaiting())
+    (warning,) = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert "use DescribeNew" in str(warning.message)
+    assert warning.filename == __file__
