@@ -108,6 +108,7 @@ from ._wire import (
 if TYPE_CHECKING:
     from ..profile import ClientProfile
     from ._cli import build_parser, main
+    from ._cvm import CvmBackend
     from ._http import EmulatorServer
     from ._inproc import AsyncInProcessTransport, InProcessTransport
 
@@ -582,6 +583,26 @@ class ApiEmulator:
             version=_sts.STS_VERSION,
             allow_unsigned=True,
         )
+
+    def enable_cvm(self, *, launch_seconds: float = 10.0) -> CvmBackend:
+        """Serve a stateful CVM (2017-03-12): Run/Describe/Start/Stop/TerminateInstances.
+
+        Instances move PENDING -> RUNNING after ``launch_seconds`` of :attr:`clock`
+        (see :mod:`tcfunc.testing._cvm`); returns the backend, whose state tests may read.
+        """
+        from ._cvm import enable_cvm
+
+        return enable_cvm(self, launch_seconds=launch_seconds)
+
+    def set_rate_limit(self, service: str, action: str, per_second: Optional[float]) -> None:
+        """Answer ``RequestLimitExceeded`` above ``per_second`` requests of this action's
+        handlers registered now (a token bucket on :attr:`clock`); again: a fresh limit;
+        None: no limit."""
+        from ._cvm import limit_registrations
+
+        with self._lock:
+            registrations = dict(self._handlers.get((service, action)) or {})
+        limit_registrations(self, registrations, service, action, per_second)
 
     # --- the core ------------------------------------------------------------
 
