@@ -44,6 +44,9 @@ ORDER = [
     "async_sse_streaming",
     "async_fan_out",
     "hooks",
+    "paginate_regions",
+    "run_and_wait",
+    "adaptive_sweep",
     "prepare_request_asyncio",
     "prepare_request_httpx",
 ]

@@ -68,22 +68,9 @@ def all_items(driver: Driver, paginator: Any) -> List[Any]:
 
 def cvm(emu: Any, launch_seconds: float = 10.0) -> Any:
     """The emulator's stateful CVM, turned on (``emu.enable_cvm``)."""
-    enable = getattr(emu, "enable_cvm", None)
-    if enable is not None:
-        return enable(launch_seconds=launch_seconds)
-    from tcfunc.testing._cvm import enable_cvm
-
-    return enable_cvm(emu, launch_seconds=launch_seconds)
+    return emu.enable_cvm(launch_seconds=launch_seconds)
 
 
 def rate_limit(emu: Any, service: str, action: str, per_second: Optional[float]) -> None:
     """``emu.set_rate_limit(service, action, per_second)``."""
-    method = getattr(emu, "set_rate_limit", None)
-    if method is not None:
-        method(service, action, per_second)
-        return
-    from tcfunc.testing._cvm import limit_registrations
-
-    with emu._lock:
-        registrations = dict(emu._handlers.get((service, action)) or {})
-    limit_registrations(emu, registrations, service, action, per_second)
+    emu.set_rate_limit(service, action, per_second)

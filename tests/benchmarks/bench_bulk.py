@@ -44,16 +44,7 @@ def _emulator() -> Any:
 
 
 def _limit(emu: Any) -> None:
-    method = getattr(emu, "set_rate_limit", None)
-    if method is not None:
-        method("cvm", ACTION, LIMIT)
-        return
-    # Until the emulator has set_rate_limit (it delegates to the same function).
-    from tcfunc.testing._cvm import limit_registrations
-
-    with emu._lock:
-        registrations = dict(emu._handlers.get(("cvm", ACTION)) or {})
-    limit_registrations(emu, registrations, "cvm", ACTION, LIMIT)
+    emu.set_rate_limit("cvm", ACTION, LIMIT)  # a fresh, full bucket
 
 
 def _tcfunc_client(emu: Any, retryer: Any) -> Any:
@@ -188,13 +179,7 @@ def _paging_rows() -> List[Row]:
     from tcfunc.testing import ApiEmulator
 
     emu = ApiEmulator({SECRET_ID: SECRET_KEY}, max_recorded=1000)
-    enable = getattr(emu, "enable_cvm", None)
-    if enable is not None:
-        enable(launch_seconds=0)
-    else:
-        from tcfunc.testing._cvm import enable_cvm
-
-        enable_cvm(emu, launch_seconds=0)
+    emu.enable_cvm(launch_seconds=0)
     client = tcfunc.CommonClient(
         "cvm", "2017-03-12", tcfunc.Credential(SECRET_ID, SECRET_KEY), "ap-guangzhou",
         transport=emu.transport(),
