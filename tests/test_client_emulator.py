@@ -147,7 +147,7 @@ def test_sse_stream_closed_before_iterating_gives_the_connection_back(
         events = client.call_sse("ChatCompletions", {"Stream": True})
         transport = client._transport
         assert isinstance(transport, Urllib3Transport)
-        pool = transport._route("http", emulator.endpoint)[0]
+        pool = transport._route("http", emulator.endpoint).opener
         size = pool.pool.maxsize
         assert pool.pool.qsize() == size - 1  # the stream holds one connection
         events.close()
