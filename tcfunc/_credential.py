@@ -18,7 +18,7 @@ from typing import Any, Optional, Protocol, Tuple, Union, runtime_checkable
 import attrs
 
 from ._validate import CONTROL_CHARS, fail
-from .errors import TencentCloudSDKException
+from .errors import TencentCloudSDKException, detach  # detach re-exported for the providers
 
 __all__ = [
     "AsyncCredentialProvider",
@@ -141,20 +141,6 @@ class Credential:
 
 
 Source = Union[Credential, CredentialProvider, None]
-
-
-def detach(error: TencentCloudSDKException) -> TencentCloudSDKException:
-    """``error`` with its chain cut: no ``__cause__`` or ``__context__`` to print or pickle.
-
-    An exception caught on the way (a configparser error quoting a line, a
-    JSON error holding the whole body, a urllib3 error with a GET URL) may
-    hold a secret its message does not show; the error tcfunc raises must
-    not carry it along.
-    """
-    error.__cause__ = None
-    error.__context__ = None
-    error.__suppress_context__ = True
-    return error
 
 
 def _provider_failed(exc: BaseException) -> TencentCloudSDKException:
