@@ -56,10 +56,6 @@ STS_DEFAULT_REGION = "ap-guangzhou"
 # HttpProfile default) to fail.
 DEFAULT_STS_TIMEOUT = 10.0
 
-_BODY_CODES = frozenset(
-    ("ClientError.ParseJsonError", "ClientError.HttpStatusCodeError", "ServerNetworkError")
-)
-
 
 def _sts_profile(
     endpoint: Optional[str], profile: Optional[ClientProfile], timeout: Optional[float]
@@ -89,26 +85,10 @@ def _shared_transport(http: HttpProfile) -> Tuple[Any, Callable[[], None]]:
 
 def _server_offset(headers: Mapping[str, str], sent_at: float) -> Optional[float]:
     """Seconds to add to the local clock, from an answer's ``Date`` header."""
-    from email.utils import mktime_tz, parsedate_tz
+    from ..skew import server_time  # the clients' one Date rule
 
-    date = None
-    for name, value in headers.items():
-        if name.lower() == "date":
-            date = value
-    parsed = parsedate_tz(date) if isinstance(date, str) else None
-    if parsed is None:
-        return None
-    return float(mktime_tz(parsed)) - sent_at
-
-
-def _redacted(message: Optional[str]) -> str:
-    """An error message that quotes a body, with secret-named JSON values masked."""
-    from .._redact import redact_json, redact_query
-
-    # The message quotes the start of the answer, which for STS holds
-    # TmpSecretKey and Token; cut short, it is not JSON, and redact_json
-    # masks the members it can still see.
-    return redact_query(redact_json(message or ""))
+    server = server_time(headers)
+    return None if server is None else server - sent_at
 
 
 class _STSProvider(RefreshingCredential):
@@ -253,10 +233,6 @@ class _STSProvider(RefreshingCredential):
             document = parse_response(status, headers, body)
         except TencentCloudSDKException as exc:
             error = exc
-        if error is not None and error.code in _BODY_CODES:
-            # Quoting the body: never the temporary key or token in it.
-            error.message = _redacted(error.message)
-            error.args = (error.code, error.message, error.requestId)
         if error is not None:
             return headers, {}, detach(error), sent_at
         return headers, document, None, sent_at
