@@ -224,7 +224,8 @@ def attempt_flow(
                 hooks.run(
                     hooks.after_response, info, status, answer_headers, time.monotonic() - started
                 )
-            if status == 200 and call.stream and is_event_stream(answer_headers):
+            streaming = status == 200 and is_event_stream(answer_headers)
+            if streaming and call.stream:
                 if breaker is not None:
                     breaker.after_request(generation, True)
                 log.response(200, answer_headers, "<event stream>")
@@ -236,7 +237,7 @@ def attempt_flow(
             log.failed(exc)
             raise
         log.response(status, answer_headers, body)
-        if status == 200 and is_event_stream(answer_headers):
+        if streaming:
             # call_json/call/a model method: the answer streams; say which call reads it.
             if breaker is not None:
                 breaker.after_request(generation, True)

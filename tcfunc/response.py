@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from ._headers import header_value
 from ._redact import EXCERPT_LIMIT, excerpt
@@ -58,24 +58,40 @@ class ServerNetworkError(TencentCloudSDKException):
         self.status = status
 
 
+# Content-Type value -> (media type lower-cased, charset or None): a client
+# sees the same one or two values all day, and splitting them again for
+# every answer is a tenth of reading one. Bounded; emptied when full.
+_MEDIA: Dict[str, Tuple[str, Optional[str]]] = {}
+_MEDIA_LIMIT = 64
+
+
+def _media(headers: Mapping[str, str]) -> Tuple[str, Optional[str]]:
+    value = header_value(headers, "Content-Type") or ""
+    found = _MEDIA.get(value)
+    if found is not None:
+        return found
+    media, *params = value.split(";")
+    charset = None
+    for param in params:
+        key, _, val = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = val.strip().strip('"').lower() or None
+            break
+    found = (media.strip().lower(), charset)
+    if len(_MEDIA) >= _MEDIA_LIMIT:
+        _MEDIA.clear()
+    _MEDIA[value] = found
+    return found
+
+
 def content_type(headers: Mapping[str, str]) -> str:
     """The media type of the answer, lower-cased, without parameters."""
-    value = header_value(headers, "Content-Type") or ""
-    return value.split(";", 1)[0].strip().lower()
+    return _media(headers)[0]
 
 
 def is_event_stream(headers: Mapping[str, str]) -> bool:
     """Whether the answer is ``text/event-stream`` (server-sent events)."""
-    return content_type(headers) == "text/event-stream"
-
-
-def _charset(headers: Mapping[str, str]) -> Optional[str]:
-    value = header_value(headers, "Content-Type") or ""
-    for param in value.split(";")[1:]:
-        key, _, val = param.partition("=")
-        if key.strip().lower() == "charset":
-            return val.strip().strip('"').lower() or None
-    return None
+    return _media(headers)[0] == "text/event-stream"
 
 
 def body_excerpt(body: bytes, limit: int = EXCERPT_LIMIT, content_type: str = "") -> str:
@@ -89,18 +105,38 @@ def _excerpt(body: bytes, headers: Mapping[str, str]) -> str:
     return excerpt(body, header_value(headers, "Content-Type") or "")
 
 
+# The scanner json.loads ends in: (document, end index) for a str at an index.
+# An attribute of every JSONDecoder that typeshed does not declare.
+_SCAN: Callable[[str, int], Tuple[Any, int]] = getattr(json.JSONDecoder(), "scan_once")  # noqa: B009
+_SPACE = " \t\n\r"
+
+
 def _decode(body: bytes, headers: Mapping[str, str]) -> Any:
-    charset = _charset(headers)
-    data: Any = body
+    charset = _media(headers)[1]
     if charset and charset not in ("utf-8", "utf8"):
         # json.loads detects UTF-8/16/32 itself; other declared charsets
         # (rare, but legal) are honoured when Python knows them.
+        data: Any = body
         try:
             codecs.lookup(charset)
             data = body.decode(charset)
         except (LookupError, UnicodeDecodeError):
             data = body
-    return json.loads(data)
+        return json.loads(data)
+    if body[:1] == b"{":
+        # An API answer: strict UTF-8 and the decoder's scanner directly,
+        # which skips json.loads's encoding detection (most of its time on a
+        # small answer). Anything this path does not take whole goes to
+        # json.loads, so the result and the errors are exactly its own.
+        try:
+            text = body.decode("utf-8")
+            document, end = _SCAN(text, 0)
+        except (ValueError, StopIteration, RecursionError):
+            pass
+        else:
+            if end == len(text) or not text[end:].strip(_SPACE):
+                return document
+    return json.loads(body)
 
 
 def parse_response(status: int, headers: Mapping[str, str], body: bytes) -> Dict[str, Any]:

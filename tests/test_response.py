@@ -210,3 +210,86 @@ def test_fuzz_only_documents_or_sdk_exceptions(
     assert status == 200
     assert isinstance(doc["Response"], dict)
     assert "Error" not in doc["Response"]
+
+
+def _loads_or_error(body: bytes) -> Any:
+    """What json.loads makes of ``body``: the document, or the error's type name."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        return type(exc).__name__
+
+
+def _parsed_or_code(body: bytes) -> Any:
+    try:
+        return parse_response(200, JSON, body)
+    except TencentCloudSDKException as exc:
+        return exc.code
+
+
+# Bodies at the edges of parse_response's shortcut for answers that start
+# with "{": each must read exactly as json.loads reads it.
+_EDGE_BODIES = [
+    b'{"Response": {"RequestId": "r"}}',
+    b'{"Response": {"RequestId": "r"}}  \r\n\t',
+    b'{"Response": {"RequestId": "r"}} x',
+    b'{"Response": {"RequestId": "r"}}{}',
+    b'{"Response": {"RequestId": "\\u00e9\\ud83d\\ude00"}}',
+    '{"Response": {"RequestId": "é😀"}}'.encode(),
+    '{"Response": {"RequestId": "r"}}'.encode("utf-16-le"),
+    '{"Response": {"RequestId": "r"}}'.encode("utf-32-le"),
+    b'{"Response": {"RequestId": "\xed\xa0\x80"}}',  # a UTF-8-encoded lone surrogate
+    b'{"Response": {"RequestId": "\xff"}}',
+    b'{"Response": {"RequestId": "r", "N": NaN, "I": -Infinity}}',
+    b'{"Response": {"RequestId": "r"}',
+    b"{",
+    b"{}",
+    b'{"Response": [' * 50_000,
+    b' {"Response": {"RequestId": "r"}}',
+    b'\xef\xbb\xbf{"Response": {"RequestId": "r"}}',
+]
+
+
+@pytest.mark.parametrize("body", _EDGE_BODIES)
+def test_answers_read_exactly_as_json_loads_reads_them(body: bytes) -> None:
+    """Whatever path a body takes, the document (or the failure) is json.loads's own."""
+    expected = _loads_or_error(body)
+    got = _parsed_or_code(body)
+    if isinstance(expected, dict) and isinstance(expected.get("Response"), dict):
+        assert got == expected
+    else:
+        assert got == "ClientError.ParseJsonError"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    value=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=12,
+    ),
+    tail=st.sampled_from(["", " ", "\n", "x", "}", "\u00a0"]),
+)
+def test_any_document_reads_as_json_loads_reads_it(value: Any, tail: str) -> None:
+    """Random documents (NaN and all) with odd tails: parse_response agrees with json.loads."""
+    body = (json.dumps({"Response": {"RequestId": "r", "V": value}}) + tail).encode()
+    expected = _loads_or_error(body)
+    got = _parsed_or_code(body)
+    if isinstance(expected, dict):
+        # NaN != NaN: compare the documents as json.dumps writes them.
+        assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    else:
+        assert got == "ClientError.ParseJsonError"
+
+
+def test_content_type_parts_are_read_afresh_for_each_value() -> None:
+    """The media-type cache keys on the whole header value: charset and case still count."""
+    assert content_type({"content-type": "Text/Event-Stream; charset=utf-8"}) == "text/event-stream"
+    assert is_event_stream({"Content-Type": "text/event-stream"})
+    assert not is_event_stream({"Content-Type": "text/event-streams"})
+    latin = '{"Response": {"RequestId": "\xe9"}}'.encode("latin-1")
+    doc = parse_response(200, {"Content-Type": "application/json; charset=ISO-8859-1"}, latin)
+    assert doc["Response"]["RequestId"] == "\xe9"
+    with pytest.raises(TencentCloudSDKException) as err:
+        parse_response(200, {"Content-Type": "application/json"}, latin)
+    assert err.value.code == "ClientError.ParseJsonError"
