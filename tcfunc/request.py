@@ -192,8 +192,10 @@ def request_client_header(profile: ClientProfile) -> str:
 
 # Names seen valid before skip re-validation: a client sends the same action,
 # service, version and region thousands of times. Bounded; cleared when full.
-_VALID_NAMES: Dict[Tuple[Any, ...], None] = {}
-_VALID_HEADER_NAMES: Dict[str, None] = {}
+# The action maps to its form as sent (first letter upper-cased); a header
+# name to whether the request builder owns it (see _RESERVED).
+_VALID_NAMES: Dict[Tuple[Any, ...], str] = {}
+_VALID_HEADER_NAMES: Dict[str, bool] = {}
 _CACHE_LIMIT = 4096
 # Printable Latin-1 only: no C0/C1 controls (CR, LF, NUL, ...), nothing that
 # http.client would fail to encode.
@@ -239,22 +241,26 @@ def _check_headers(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
         fail("ClientError", "headers must be a dict of str to str")
     out: Dict[str, str] = {}
     for name, value in headers.items():
-        if name not in _VALID_HEADER_NAMES:
+        reserved = _VALID_HEADER_NAMES.get(name)
+        if reserved is None:
             if not isinstance(name, str) or not _HEADER_NAME.match(name):
                 fail("ClientError", f"header name {name!r} is not a valid HTTP token")
+            reserved = name.lower() in _RESERVED
             if len(_VALID_HEADER_NAMES) >= _CACHE_LIMIT:
                 _VALID_HEADER_NAMES.clear()
-            _VALID_HEADER_NAMES[name] = None
+            _VALID_HEADER_NAMES[name] = reserved
         if not isinstance(value, str):
             fail("ClientError", f"header {name} must have a str value")
-        if _BAD_HEADER_VALUE.search(value):
+        # Printable ASCII (the common case) passes without the regex.
+        if not (value.isascii() and value.isprintable()) and _BAD_HEADER_VALUE.search(value):
             # The value may be a secret; name the header, never echo the value.
             fail(
                 "ClientError",
                 f"header {name} must be printable Latin-1 text: no control characters "
                 "(CR, LF, ...) and nothing HTTP headers cannot carry",
             )
-        out[name] = value
+        if not reserved:
+            out[name] = value
     return out
 
 
@@ -302,6 +308,34 @@ def _utc_date(timestamp: int) -> str:
 _JSON = json.JSONEncoder(allow_nan=False)
 
 
+def _c_encoder() -> Any:
+    """The C encoder behind ``_JSON.encode``, made once (``encode`` makes one per call).
+
+    Without the circular-reference markers (a cycle in params ends as a
+    RecursionError instead); None where the C accelerator is missing or its
+    signature differs, and ``_JSON.encode`` is used.
+    """
+    from json import encoder
+
+    make = getattr(encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        made = make(
+            None, _JSON.default, encoder.encode_basestring_ascii, None,
+            ": ", ", ", False, False, False,
+        )  # fmt: skip
+        probe = {"A": [1, 2.5, "\u00e9", None, True, {"B": {}}]}
+        if "".join(made(probe, 0)) != _JSON.encode(probe):
+            return None
+    except Exception:  # noqa: BLE001 - any surprise: the documented path
+        return None
+    return made
+
+
+_ENCODE = _c_encoder()
+
+
 def _unencodable(exc: Exception) -> str:
     """What is wrong with a value the wire format cannot carry, for a ClientError.
 
@@ -326,9 +360,11 @@ def _unencodable(exc: Exception) -> str:
 
 def _json_body(params: Any) -> bytes:
     try:
+        if _ENCODE is not None:
+            return "".join(_ENCODE(params, 0)).encode("ascii")
         return _JSON.encode(params).encode("ascii")
     except RecursionError:
-        problem = "params are nested too deeply to serialise"
+        problem = "params are nested too deeply (or contain themselves) to serialise"
     except (TypeError, ValueError) as exc:
         problem = _unencodable(exc)
     raise TencentCloudSDKException("ClientError", problem)
@@ -479,15 +515,16 @@ def prepare_request(
         region = ""
     names = (action, service, version, region)
     try:
-        known = names in _VALID_NAMES
+        sent_as = _VALID_NAMES.get(names)
     except TypeError:  # an unhashable name (a list, say): the checks say what is wrong
-        known = False
-    if not known:
+        sent_as = None
+    if sent_as is None:
         _check_names(action, service, version, region)
+        sent_as = action[0].upper() + action[1:]
         if len(_VALID_NAMES) >= _CACHE_LIMIT:
             _VALID_NAMES.clear()
-        _VALID_NAMES[names] = None
-    action = action[0].upper() + action[1:]
+        _VALID_NAMES[names] = sent_as
+    action = sent_as
     extra_headers = _check_headers(headers)
     if timestamp is None:
         timestamp = int(time.time())
@@ -578,10 +615,10 @@ _RESERVED = frozenset(
 
 
 def _merge(extra: Dict[str, str], computed: Dict[str, str]) -> Mapping[str, str]:
+    # extra is _check_headers's own dict, the reserved names already dropped.
     if extra:
-        merged = {k: v for k, v in extra.items() if k.lower() not in _RESERVED}
-        merged.update(computed)
-        computed = merged
+        extra.update(computed)
+        computed = extra
     return MappingProxyType(computed)
 
 

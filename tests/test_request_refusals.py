@@ -57,6 +57,9 @@ _ENCODINGS: Dict[str, Dict[str, Any]] = {
     "multipart binary": {"options": {"IsMultipart": True, "BinaryParams": ["A"]}},
 }
 
+_CYCLIC: Dict[str, Any] = {"A": []}
+_CYCLIC["A"].append(_CYCLIC)
+
 REFUSALS = {
     "CR in action": ({"action": "Describe\rInstances"}, "action"),
     "LF in region": ({"region": "ap-guangzhou\nX-Evil: 1"}, "region"),
@@ -65,6 +68,9 @@ REFUSALS = {
     "bad header name": ({"headers": {"X-Bad Name": "v"}}, "header name"),
     "CRLF in header value": ({"headers": {"X-Trace": "a\r\nInjected: 1"}}, "X-Trace"),
     "non-latin-1 header": ({"headers": {"X-Trace": "\u4e2d"}}, "X-Trace"),
+    "DEL in header value": ({"headers": {"X-Trace": "a\x7fb"}}, "X-Trace"),
+    "tab in header value": ({"headers": {"X-Trace": "a\tb"}}, "X-Trace"),
+    "C1 control in header value": ({"headers": {"X-Trace": "a\x85b"}}, "X-Trace"),
     "empty action": ({"action": ""}, "action"),
     "multipart with GET": (
         {"profile": GET, "options": {"IsMultipart": True}},
@@ -78,6 +84,7 @@ REFUSALS = {
     "octet-stream without body": ({"params": None, "options": {"IsOctetStream": True}}, "body"),
     "not JSON-serialisable": ({"params": {"A": object()}}, "JSON"),
     "NaN": ({"params": {"A": float("nan")}}, "JSON"),
+    "params that contain themselves": ({"params": _CYCLIC}, "nested too deeply"),
     "GET query over 32 KB": ({"profile": GET, "params": {"A": "x" * 33_000}}, "32 KB"),
     "v1 body over 1 MB": ({"profile": V1, "params": {"A": "x" * 1_100_000}}, "1 MB"),
     "TC3 body over 10 MB": ({"params": {"A": "x" * (10 * 1024 * 1024)}}, "10 MB"),
@@ -256,3 +263,20 @@ def test_unencodable_value_through_a_client_is_refused_before_sending() -> None:
                     client.call_json("DescribeInstances", params)
                 assert info.value.code == "ClientError"
         assert emu.requests == []
+
+
+def test_latin1_header_values_pass_and_are_sent_as_given() -> None:
+    """Printable Latin-1 beyond ASCII is a legal header value, kept byte for byte."""
+    prepared = _call(headers={"X-Note": "caf\xe9 \xa0~"})
+    assert prepared.headers["X-Note"] == "caf\xe9 \xa0~"
+
+
+def test_reserved_names_are_dropped_in_any_spelling_every_time() -> None:
+    """The names cache remembers a name is reserved: the second request drops it too."""
+    for _ in range(2):
+        prepared = _call(headers={"X-Tc-Timestamp": "1", "x-tc-action": "RunInstances"})
+        assert prepared.headers["X-TC-Timestamp"] == "1700000000"
+        assert prepared.headers["X-TC-Action"] == "DescribeInstances"
+        lowered = [n.lower() for n in prepared.headers]
+        assert lowered.count("x-tc-timestamp") == 1
+        assert lowered.count("x-tc-action") == 1
