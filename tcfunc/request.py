@@ -190,11 +190,9 @@ def request_client_header(profile: ClientProfile) -> str:
     return SDK_REQUEST_CLIENT
 
 
-# Names seen valid before skip re-validation: a client sends the same action,
-# service, version and region thousands of times. Bounded; cleared when full.
-# The action maps to its form as sent (first letter upper-cased); a header
-# name to whether the request builder owns it (see _RESERVED).
-_VALID_NAMES: Dict[Tuple[Any, ...], str] = {}
+# Header names seen valid, each mapped to whether the request builder owns it
+# (see _RESERVED): a client sends the same few headers thousands of times.
+# Bounded; cleared when full (as is the plan cache, _PLANS).
 _VALID_HEADER_NAMES: Dict[str, bool] = {}
 _CACHE_LIMIT = 4096
 # Printable Latin-1 only: no C0/C1 controls (CR, LF, NUL, ...), nothing that
@@ -513,18 +511,21 @@ def prepare_request(
     opts = _NO_OPTIONS if options is None else RequestOptions.coerce(options)
     if region is None:
         region = ""
-    names = (action, service, version, region)
+    key = (
+        action, service, version, region, host, id(profile),
+        None if opts is _NO_OPTIONS else (
+            opts.skip_sign, opts.multipart, opts.octet_stream, opts.unsigned_payload, opts.endpoint
+        ),
+    )  # fmt: skip
     try:
-        sent_as = _VALID_NAMES.get(names)
+        plan = _PLANS.get(key)
     except TypeError:  # an unhashable name (a list, say): the checks say what is wrong
-        sent_as = None
-    if sent_as is None:
-        _check_names(action, service, version, region)
-        sent_as = action[0].upper() + action[1:]
-        if len(_VALID_NAMES) >= _CACHE_LIMIT:
-            _VALID_NAMES.clear()
-        _VALID_NAMES[names] = sent_as
-    action = sent_as
+        plan = None
+    if plan is None or plan.profile is not profile:
+        plan = _Plan(action, service, version, region, profile, opts, host)
+        if len(_PLANS) >= _PLAN_LIMIT:
+            _PLANS.clear()
+        _PLANS[key] = plan
     extra_headers = _check_headers(headers)
     if timestamp is None:
         timestamp = int(time.time())
@@ -532,14 +533,7 @@ def prepare_request(
         fail("ClientError", "timestamp must be Unix seconds between 1970 and 9999")
     if params is not None and type(params) is not dict and not isinstance(params, abc.Mapping):
         fail("ClientError", f"params must be a dict, got {type(params).__name__}")
-
-    http = profile.httpProfile
-    method = http.reqMethod
-    if opts.multipart and method == "GET":
-        fail("ClientError", "Invalid request method GET for multipart.")
     if opts.octet_stream:
-        if method != "POST":
-            fail("ClientError", "octet-stream requests must use POST")
         if not isinstance(opts.body, (bytes, bytearray, memoryview)):
             fail("ClientError", "octet-stream requests need options.body as bytes")
         if params:
@@ -547,49 +541,129 @@ def prepare_request(
                 "ClientError",
                 "octet-stream requests carry their data in the body; params must be empty",
             )
-    if opts.multipart and opts.octet_stream:
-        fail("ClientError", "a request cannot be both multipart and octet-stream")
-
     cred = _credential_for(credential, opts.skip_sign)
-    endpoint = _endpoint(service, profile, opts, host)
-    request_client = request_client_header(profile)
+    if plan.v1:
+        return _build_v1(
+            plan, params, version, region, cred, profile, timestamp, nonce, extra_headers
+        )
+    return _build_tc3(plan, params, cred, opts, timestamp, extra_headers)
 
-    if not opts.skip_sign and profile.signMethod != signing.TC3_ALGORITHM:
-        if opts.multipart or opts.octet_stream:
+
+class _Plan:
+    """What every request with the same names, profile, options and host shares.
+
+    Made once, with every check of those inputs, and kept in ``_PLANS``: a
+    client sends the same action of the same service thousands of times, and
+    only the params, headers, credential and clock differ between them.
+    """
+
+    __slots__ = (
+        "action", "canonical_head", "endpoint", "header_block", "headers", "headers_token",
+        "method", "profile", "request_client", "scopes", "service", "signed_headers",
+        "unsigned", "url", "v1",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        action: str,
+        service: str,
+        version: str,
+        region: str,
+        profile: ClientProfile,
+        opts: RequestOptions,
+        host: Optional[str],
+    ) -> None:
+        _check_names(action, service, version, region)
+        action = action[0].upper() + action[1:]
+        http = profile.httpProfile
+        method = http.reqMethod
+        if opts.multipart and method == "GET":
+            fail("ClientError", "Invalid request method GET for multipart.")
+        if opts.octet_stream and method != "POST":
+            fail("ClientError", "octet-stream requests must use POST")
+        if opts.multipart and opts.octet_stream:
+            fail("ClientError", "a request cannot be both multipart and octet-stream")
+        self.profile = profile
+        self.action = action
+        self.service = service
+        self.method = method
+        self.endpoint = endpoint = _endpoint(service, profile, opts, host)
+        self.request_client = request_client = request_client_header(profile)
+        self.v1 = not opts.skip_sign and profile.signMethod != signing.TC3_ALGORITHM
+        if self.v1 and (opts.multipart or opts.octet_stream):
             fail(
                 "ClientError",
                 f"{'multipart' if opts.multipart else 'octet-stream'} requests need "
                 f"TC3-HMAC-SHA256, not {profile.signMethod}",
             )
-        prepared = _build_v1(
-            action,
-            params,
-            version,
-            region,
-            cred,
-            profile,
-            endpoint,
-            request_client,
-            timestamp,
-            nonce,
-            extra_headers,
+        # As the official SDK: signed for the service endpoint, sent to the gateway.
+        send_host = http.apigw_endpoint or endpoint
+        self.url = f"{http.protocol}://{send_host}/"
+        # The rest is TC3's (a v1 request signs its params instead).
+        if opts.octet_stream:
+            content_type = OCTET_TYPE
+        elif method == "GET":
+            content_type = FORM_TYPE
+        else:
+            content_type = JSON_TYPE  # a multipart request's is set per request
+        self.unsigned = opts.unsigned_payload or profile.unsignedPayload
+        headers: Dict[str, str] = {
+            "Content-Type": content_type,
+            "Host": send_host,
+            "X-TC-Action": action,
+            "X-TC-RequestClient": request_client,
+            "X-TC-Timestamp": "",
+            "X-TC-Version": version,
+        }
+        if self.unsigned:
+            headers["X-TC-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+        if region:
+            headers["X-TC-Region"] = region
+        # Two templates, so that the order of the names is as before either way.
+        with_token = dict(headers)
+        with_token["X-TC-Token"] = ""
+        for template in (headers, with_token):
+            template["X-TC-Language"] = profile.language
+            template["Authorization"] = "SKIP" if opts.skip_sign else ""
+        self.headers = headers
+        self.headers_token = with_token
+        sign_action = profile.sign_action
+        self.signed_headers = _SIGNED_WITH_ACTION if sign_action else _SIGNED_HEADERS
+        self.header_block = _header_block(content_type, endpoint, action, sign_action)
+        # The canonical request up to its last line, the payload hash.
+        self.canonical_head = signing.canonical_request(
+            method, "/", "", self.header_block, self.signed_headers, ""
         )
-    else:
-        prepared = _build_tc3(
-            action,
-            params,
-            service,
-            version,
-            region,
-            cred,
-            profile,
-            opts,
-            endpoint,
-            request_client,
-            timestamp,
-            extra_headers,
+        # date -> credential scope; a day's worth of requests share one.
+        self.scopes: Dict[str, str] = {}
+
+    def scope(self, date: str) -> str:
+        """The credential scope for ``date`` (kept for the next request of that day)."""
+        scope = self.scopes.get(date)
+        if scope is None:
+            if len(self.scopes) >= 4:
+                self.scopes.clear()
+            scope = self.scopes[date] = signing.credential_scope(date, self.service)
+        return scope
+
+
+_PLANS: Dict[Tuple[Any, ...], _Plan] = {}
+_PLAN_LIMIT = 1024
+
+
+def _header_block(content_type: str, endpoint: str, action: str, sign_action: bool) -> str:
+    """The canonical header lines TC3 signs."""
+    if sign_action:
+        # The signature documentation's form: the action signed too (so a
+        # captured request cannot be replayed as another action), every
+        # value lower-cased as its example shows.
+        return (
+            f"content-type:{content_type.lower()}\nhost:{endpoint.lower()}\n"
+            f"x-tc-action:{action.lower()}\n"
         )
-    return prepared
+    # The official SDK signs exactly these two headers, with their values as
+    # sent; built inline, without the generic sort.
+    return f"content-type:{content_type}\nhost:{endpoint}\n"
 
 
 # Headers the request builder owns; a caller's header with one of these names
@@ -623,29 +697,21 @@ def _merge(extra: Dict[str, str], computed: Dict[str, str]) -> Mapping[str, str]
 
 
 def _build_tc3(
-    action: str,
+    plan: _Plan,
     params: Optional[Mapping[str, Any]],
-    service: str,
-    version: str,
-    region: str,
     cred: Credential,
-    profile: ClientProfile,
     opts: RequestOptions,
-    endpoint: str,
-    request_client: str,
     timestamp: int,
     extra: Dict[str, str],
 ) -> PreparedRequest:
-    http = profile.httpProfile
-    method = http.reqMethod
+    method = plan.method
     query = ""
+    content_type = None
     if opts.octet_stream:
-        content_type = OCTET_TYPE
         body = bytes(opts.body or b"")
     elif opts.multipart:
         body, content_type = _multipart(params or {}, opts)
     elif method == "GET":
-        content_type = FORM_TYPE
         query = _urlencode(_flat_form(params))
         body = b""
         if len(query) > GET_QUERY_LIMIT:
@@ -653,81 +719,53 @@ def _build_tc3(
                 "ClientError", f"GET query of {len(query)} bytes exceeds the 32 KB limit; use POST"
             )
     else:
-        content_type = JSON_TYPE
         body = _json_body({} if params is None else params)
     if len(body) > TC3_BODY_LIMIT:
         fail("ClientError", f"request body of {len(body)} bytes exceeds the 10 MB limit")
 
-    unsigned = opts.unsigned_payload or profile.unsignedPayload
-    computed: Dict[str, str] = {
-        "Content-Type": content_type,
-        "Host": endpoint,
-        "X-TC-Action": action,
-        "X-TC-RequestClient": request_client,
-        "X-TC-Timestamp": str(timestamp),
-        "X-TC-Version": version,
-    }
-    if unsigned:
-        computed["X-TC-Content-SHA256"] = "UNSIGNED-PAYLOAD"
-    if region:
-        computed["X-TC-Region"] = region
-    if cred.token and not opts.skip_sign:
-        computed["X-TC-Token"] = cred.token
-    computed["X-TC-Language"] = profile.language
-
-    if opts.skip_sign:
-        computed["Authorization"] = "SKIP"
-    else:
+    token = None if opts.skip_sign else cred.token
+    headers = (plan.headers_token if token else plan.headers).copy()
+    headers["X-TC-Timestamp"] = str(timestamp)
+    if token:
+        headers["X-TC-Token"] = token
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    if not opts.skip_sign:
         date = _utc_date(timestamp)
-        payload_hash = signing.sha256_hex(b"UNSIGNED-PAYLOAD" if unsigned else body)
-        signed_headers = _SIGNED_HEADERS
-        if profile.sign_action:
-            # The signature documentation's form: the action signed too (so a
-            # captured request cannot be replayed as another action), every
-            # value lower-cased as its example shows.
-            signed_headers = _SIGNED_WITH_ACTION
-            header_block = (
-                f"content-type:{content_type.lower()}\nhost:{endpoint.lower()}\n"
-                f"x-tc-action:{action.lower()}\n"
-            )
+        payload_hash = signing.sha256_hex(b"UNSIGNED-PAYLOAD" if plan.unsigned else body)
+        if content_type is None and not query:
+            canonical = plan.canonical_head + payload_hash
         else:
-            # The official SDK signs exactly these two headers, with their values
-            # as sent; building the block inline skips the generic sort (hot path).
-            header_block = f"content-type:{content_type}\nhost:{endpoint}\n"
-        canonical = signing.canonical_request(
-            method, "/", query, header_block, signed_headers, payload_hash
-        )
-        scope = signing.credential_scope(date, service)
+            block = plan.header_block
+            if content_type is not None:
+                block = _header_block(
+                    content_type, plan.endpoint, plan.action, plan.profile.sign_action
+                )
+            canonical = signing.canonical_request(
+                method, "/", query, block, plan.signed_headers, payload_hash
+            )
+        scope = plan.scope(date)
         to_sign = signing.string_to_sign(timestamp, scope, canonical)
-        signature = signing.sign_tc3(cred.secret_key, date, service, to_sign)
-        computed["Authorization"] = signing.authorization_header(
-            cred.secret_id, scope, signed_headers, signature
+        signature = signing.sign_tc3(cred.secret_key, date, plan.service, to_sign)
+        headers["Authorization"] = signing.authorization_header(
+            cred.secret_id, scope, plan.signed_headers, signature
         )
-
-    send_host = endpoint
-    if http.apigw_endpoint:
-        # As the official SDK: signed for the service endpoint, sent to the gateway.
-        send_host = http.apigw_endpoint
-        computed["Host"] = send_host
-    url = f"{http.protocol}://{send_host}/"
-    if query:
-        url = f"{url}?{query}"
-    return PreparedRequest(method, url, _merge(extra, computed), body)
+    url = f"{plan.url}?{query}" if query else plan.url
+    return PreparedRequest(method, url, _merge(extra, headers), body)
 
 
 def _build_v1(
-    action: str,
+    plan: _Plan,
     params: Optional[Mapping[str, Any]],
     version: str,
     region: str,
     cred: Credential,
     profile: ClientProfile,
-    endpoint: str,
-    request_client: str,
     timestamp: int,
     nonce: Optional[int],
     extra: Dict[str, str],
 ) -> PreparedRequest:
+    action, endpoint, request_client = plan.action, plan.endpoint, plan.request_client
     http = profile.httpProfile
     method = http.reqMethod
     if nonce is None:
