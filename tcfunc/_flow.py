@@ -53,6 +53,7 @@ __all__ = [
 ]
 
 _SIGNATURE_EXPIRE = "AuthFailure.SignatureExpire"
+_DEBUG = 10  # logging.DEBUG, without importing logging here
 # The code of a call_json/call whose answer is an event stream.
 EVENT_STREAM_ANSWER = "ClientError.EventStreamAnswer"
 
@@ -213,10 +214,13 @@ def attempt_flow(
             options=options,
             host=host,
         )
-        log.before_send(info, prepared)
+        # One level check an attempt: most clients never log at DEBUG.
+        debug = log.log.isEnabledFor(_DEBUG)
+        if debug:
+            log.before_send(info, prepared)
         if hooks.before_send:
             hooks.run(hooks.before_send, info, prepared)
-        started = time.monotonic()
+        started = time.monotonic() if hooks.after_response else 0.0
         try:
             response = yield Send(prepared, core._timeout, call.stream)
             status, answer_headers = response.status, response.headers
@@ -228,7 +232,8 @@ def attempt_flow(
             if streaming and call.stream:
                 if breaker is not None:
                     breaker.after_request(generation, True)
-                log.response(200, answer_headers, "<event stream>")
+                if debug:
+                    log.response(200, answer_headers, "<event stream>")
                 return response
             body = yield ReadBody(response)
         except TencentCloudSDKException as exc:
@@ -236,7 +241,8 @@ def attempt_flow(
                 breaker.after_request(generation, False)
             log.failed(exc)
             raise
-        log.response(status, answer_headers, body)
+        if debug:
+            log.response(status, answer_headers, body)
         if streaming:
             # call_json/call/a model method: the answer streams; say which call reads it.
             if breaker is not None:

@@ -114,7 +114,12 @@ class AsyncAbstractClient(_ClientCore):
         options: Union[RequestOptions, Mapping[str, Any], None] = None,
     ) -> Dict[str, Any]:
         """Call ``action``; the answer's JSON document (see the sync ``call_json``)."""
-        return await self._document(action, params, headers, options)
+        # The driver directly, not through _document: one coroutine less per call.
+        document: Dict[str, Any] = await self._run(
+            self._new_call(action, params, headers, options, False)
+        )
+        _warn_if_deprecated(document, 3)
+        return document
 
     async def call(
         self,

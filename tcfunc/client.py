@@ -81,7 +81,7 @@ from .breaker import RegionBreaker
 from .errors import TencentCloudSDKException
 from .hooks import DEFAULT_FORMAT, Hooks, LogHook
 from .profile import ClientProfile, redact_url
-from .request import RequestOptions
+from .request import _NO_OPTIONS, RequestOptions
 from .response import deprecation_notice
 from .retry import NoopRetryer, StandardRetryer, adapt_retryer
 from .skew import ClockSkew
@@ -260,6 +260,8 @@ class _ClientCore:
     ) -> Call:
         if not isinstance(action, str) or not action:
             fail("ClientError", "action must be a non-empty string")
+        if headers is None and options is None:  # most calls
+            return Call(action, params, {_TRACE_HEADER: _trace_id()}, _NO_OPTIONS, stream)
         # A dict of options, checked without typing.Mapping's slow isinstance (every call).
         if (
             options is not None
