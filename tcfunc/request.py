@@ -97,7 +97,7 @@ def _check_body(inst: Any, attribute: Any, value: Any) -> None:
 
 
 # RFC 2046: 1 to 70 characters from a small safe set (no CR, LF or quotes).
-_BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,./:=?-]{1,70}$")
+_BOUNDARY = LazyPattern(r"^[0-9A-Za-z'()+_,./:=?-]{1,70}$")
 
 
 def _check_boundary(inst: Any, attribute: Any, value: Any) -> None:
@@ -197,7 +197,8 @@ _VALID_HEADER_NAMES: Dict[str, bool] = {}
 _CACHE_LIMIT = 4096
 # Printable Latin-1 only: no C0/C1 controls (CR, LF, NUL, ...), nothing that
 # http.client would fail to encode.
-_BAD_HEADER_VALUE = re.compile(r"[^\x20-\x7e\xa0-\xff]")
+# Compiled on first use: only a value that is not printable ASCII is searched.
+_BAD_HEADER_VALUE = LazyPattern(r"[^\x20-\x7e\xa0-\xff]")
 
 
 def _check_text(name: str, value: Any, *, allow_empty: bool = False) -> str:
@@ -634,17 +635,19 @@ class _Plan:
         self.canonical_head = signing.canonical_request(
             method, "/", "", self.header_block, self.signed_headers, ""
         )
-        # date -> credential scope; a day's worth of requests share one.
-        self.scopes: Dict[str, str] = {}
+        # UTC day number -> (date, credential scope): a day's requests share them.
+        self.scopes: Dict[int, Tuple[str, str]] = {}
 
-    def scope(self, date: str) -> str:
-        """The credential scope for ``date`` (kept for the next request of that day)."""
-        scope = self.scopes.get(date)
-        if scope is None:
+    def scope(self, timestamp: int) -> Tuple[str, str]:
+        """``(date, credential scope)`` for a request signed at ``timestamp``."""
+        day = timestamp // _DAY
+        found = self.scopes.get(day)
+        if found is None:
             if len(self.scopes) >= 4:
                 self.scopes.clear()
-            scope = self.scopes[date] = signing.credential_scope(date, self.service)
-        return scope
+            date = _utc_date(timestamp)
+            found = self.scopes[day] = (date, signing.credential_scope(date, self.service))
+        return found
 
 
 _PLANS: Dict[Tuple[Any, ...], _Plan] = {}
@@ -731,7 +734,7 @@ def _build_tc3(
     if content_type is not None:
         headers["Content-Type"] = content_type
     if not opts.skip_sign:
-        date = _utc_date(timestamp)
+        date, scope = plan.scope(timestamp)
         payload_hash = signing.sha256_hex(b"UNSIGNED-PAYLOAD" if plan.unsigned else body)
         if content_type is None and not query:
             canonical = plan.canonical_head + payload_hash
@@ -744,7 +747,6 @@ def _build_tc3(
             canonical = signing.canonical_request(
                 method, "/", query, block, plan.signed_headers, payload_hash
             )
-        scope = plan.scope(date)
         to_sign = signing.string_to_sign(timestamp, scope, canonical)
         signature = signing.sign_tc3(cred.secret_key, date, plan.service, to_sign)
         headers["Authorization"] = signing.authorization_header(
