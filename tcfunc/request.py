@@ -97,7 +97,7 @@ def _check_body(inst: Any, attribute: Any, value: Any) -> None:
 
 
 # RFC 2046: 1 to 70 characters from a small safe set (no CR, LF or quotes).
-_BOUNDARY = LazyPattern(r"^[0-9A-Za-z'()+_,./:=?-]{1,70}$")
+_BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,./:=?-]{1,70}$")
 
 
 def _check_boundary(inst: Any, attribute: Any, value: Any) -> None:
@@ -197,8 +197,7 @@ _VALID_HEADER_NAMES: Dict[str, bool] = {}
 _CACHE_LIMIT = 4096
 # Printable Latin-1 only: no C0/C1 controls (CR, LF, NUL, ...), nothing that
 # http.client would fail to encode.
-# Compiled on first use: only a value that is not printable ASCII is searched.
-_BAD_HEADER_VALUE = LazyPattern(r"[^\x20-\x7e\xa0-\xff]")
+_BAD_HEADER_VALUE = re.compile(r"[^\x20-\x7e\xa0-\xff]")
 
 
 def _check_text(name: str, value: Any, *, allow_empty: bool = False) -> str:
