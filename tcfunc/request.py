@@ -726,7 +726,10 @@ def _build_tc3(
         fail("ClientError", f"request body of {len(body)} bytes exceeds the 10 MB limit")
 
     token = None if opts.skip_sign else cred.token
-    headers = (plan.headers_token if token else plan.headers).copy()
+    # Into _check_headers's own dict, after the caller's (reserved names
+    # already dropped): the signed names win, and no second dict is made.
+    headers = extra
+    headers.update(plan.headers_token if token else plan.headers)
     headers["X-TC-Timestamp"] = str(timestamp)
     if token:
         headers["X-TC-Token"] = token
@@ -752,7 +755,7 @@ def _build_tc3(
             cred.secret_id, scope, plan.signed_headers, signature
         )
     url = f"{plan.url}?{query}" if query else plan.url
-    return PreparedRequest(method, url, _merge(extra, headers), body)
+    return PreparedRequest(method, url, MappingProxyType(headers), body)
 
 
 def _build_v1(
