@@ -18,6 +18,7 @@ from typing import Any, Optional, Protocol, Tuple, Union, runtime_checkable
 import attrs
 
 from ._validate import CONTROL_CHARS, fail
+from ._value import FrozenValue
 from .errors import TencentCloudSDKException, detach  # detach re-exported for the providers
 
 __all__ = [
@@ -97,8 +98,8 @@ def _mask(value: Optional[str]) -> str:
     return "None" if value is None else "'***'"
 
 
-@attrs.frozen
-class Credential:
+@attrs.frozen(repr=False, eq=False)
+class Credential(FrozenValue):
     """A secret id and key, and a session token for temporary credentials.
 
     Validated as the official SDK does (non-empty, no surrounding spaces) and

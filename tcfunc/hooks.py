@@ -32,6 +32,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 import attrs
 
 from ._logging import RequestLine, ResponseLine
+from ._value import FrozenValue
 
 __all__ = ["CallInfo", "Hooks", "LogHook"]
 
@@ -42,8 +43,8 @@ _DEBUG = logging.DEBUG
 DEFAULT_FORMAT = "%(asctime)s %(process)d %(filename)s L%(lineno)s %(levelname)s %(message)s"
 
 
-@attrs.frozen(slots=True)
-class CallInfo:
+@attrs.frozen(repr=False, eq=False)
+class CallInfo(FrozenValue):
     """What a hook is told about the attempt it observes (``attempt`` counts from 1)."""
 
     service: str

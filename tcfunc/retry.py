@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Protocol, Ty
 import attrs
 
 from ._validate import fail
+from ._value import FrozenValue
 from .errors import TencentCloudSDKException
 
 if TYPE_CHECKING:
@@ -101,8 +102,8 @@ def is_retryable(error: BaseException, *, safe_to_repeat: bool) -> bool:
     return False
 
 
-@attrs.frozen
-class NoopRetryer:
+@attrs.frozen(repr=False, eq=False)
+class NoopRetryer(FrozenValue):
     """One attempt, no retry."""
 
     def delay_after(
@@ -134,8 +135,8 @@ def _check_seconds(_inst: object, _attr: object, value: object) -> None:
         fail("ClientError", f"StandardRetryer base and cap must be numbers >= 0, got {value!r}")
 
 
-@attrs.frozen
-class StandardRetryer:
+@attrs.frozen(repr=False, eq=False)
+class StandardRetryer(FrozenValue):
     """Retry network errors, 5xx answers and rate limiting, with backoff (see the module doc).
 
     Args:

@@ -180,8 +180,8 @@ def _loaded_after(statement: str) -> List[str]:
 
 
 def test_the_credential_leaf_loads_no_other_tcfunc_module_and_no_io() -> None:
-    """import tcfunc._credential loads only the error type and the validators of tcfunc,
-    and none of urllib3, socket, ssl, http.client, logging or asyncio."""
+    """import tcfunc._credential loads only the error type, the validators and the values'
+    shared repr/eq of tcfunc, and none of urllib3, socket, ssl, http.client, logging or asyncio."""
     loaded = _loaded_after("import tcfunc._credential")
     ours = {m for m in loaded if m.startswith("tcfunc")}
     assert ours == {
@@ -189,6 +189,7 @@ def test_the_credential_leaf_loads_no_other_tcfunc_module_and_no_io() -> None:
         "tcfunc._version",
         "tcfunc.errors",
         "tcfunc._validate",
+        "tcfunc._value",
         "tcfunc._credential",
     }
     for name in ("urllib3", "socket", "ssl", "http.client", "logging", "asyncio"):
