@@ -40,6 +40,7 @@ __all__ = [
     "BODY_LIMIT",
     "EXCERPT_LIMIT",
     "MASK",
+    "LazyPattern",
     "excerpt",
     "is_secret_name",
     "redact_body",
@@ -57,11 +58,13 @@ BODY_LIMIT = 2048
 EXCERPT_LIMIT = 200
 
 
-class _Lazy:
+class LazyPattern:
     """A regular expression compiled on first use.
 
     Nothing is redacted on a call that succeeds, and compiling this module's
-    patterns at import was about a millisecond of every cold start.
+    patterns at import was about a millisecond of every cold start. The other
+    modules use it too for patterns that only an error or a rarely used
+    option needs (a cold start compiles none of them).
     """
 
     __slots__ = ("_args", "_re")
@@ -86,20 +89,23 @@ class _Lazy:
     def sub(self, repl: Union[str, Callable[[Match[str]], str]], string: str) -> str:
         return self._get().sub(repl, string)
 
+    def split(self, string: str) -> List[str]:
+        return self._get().split(string)
+
 
 _SECRET_HEADERS = frozenset(("x-tc-token", "proxy-authorization", "cookie", "set-cookie"))
-_SECRET_NAME = _Lazy(
+_SECRET_NAME = LazyPattern(
     r"secret|token|passw(?:or)?d|credential|signature|private_?key|authorization|cookie", re.I
 )
 # A query string or form field: name=value (the name cannot hold ?, & or =).
-_FIELD = _Lazy(r"(^|[&?])([^=&?#\s]+)=([^&#\s]*)")
-_TC3_CREDENTIAL = _Lazy(r"Credential=[^/,\s]*")
-_TC3_SIGNATURE = _Lazy(r"Signature=[^,\s]*")
+_FIELD = LazyPattern(r"(^|[&?])([^=&?#\s]+)=([^&#\s]*)")
+_TC3_CREDENTIAL = LazyPattern(r"Credential=[^/,\s]*")
+_TC3_SIGNATURE = LazyPattern(r"Signature=[^,\s]*")
 # A URL's userinfo: everything between "://" and the last "@" of the authority.
-_USERINFO = _Lazy(r"(?<=://)[^/?#\s]*@")
+_USERINFO = LazyPattern(r"(?<=://)[^/?#\s]*@")
 # For JSON text that does not parse (cut short, or not quite JSON): a string
 # key, a colon and a scalar value; an unterminated string at the end counts.
-_JSON_MEMBER = _Lazy(
+_JSON_MEMBER = LazyPattern(
     r""""((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?$)|-?[0-9][0-9.eE+-]*|true|false)"""
 )
 # Secrets echoed in free text (an error page, a message repeating the
@@ -125,10 +131,10 @@ _KEYWORDS = (
     "plain-text",
 )
 _NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.%[]-")
-_NAME_REST = _Lazy(r"[A-Za-z0-9_.%\[\]-]*")
+_NAME_REST = LazyPattern(r"[A-Za-z0-9_.%\[\]-]*")
 # Longer runs of name characters are data (base64, hex), not names.
 _NAME_MAX = 128
-_SEPARATOR = _Lazy(
+_SEPARATOR = LazyPattern(
     # "Name: value" as a header is echoed (a JSON key, followed by its closing
     # quote, is left to _JSON_MEMBER).
     r"([ \t]*:[ \t]*\"?)"
@@ -141,9 +147,9 @@ _SEPARATOR = _Lazy(
 # to the end of the line, a tag or a quote; up to a field separator, quote,
 # tag or "?" (so href=/path?Token=... is seen); the text of the next element.
 _SEPARATOR_VALUES = {
-    1: _Lazy(r"[^\r\n<\"]*"),
-    2: _Lazy(r"[^&?\s\"'<>,;]*"),
-    3: _Lazy(r"[^<\s][^<]*|"),
+    1: LazyPattern(r"[^\r\n<\"]*"),
+    2: LazyPattern(r"[^&?\s\"'<>,;]*"),
+    3: LazyPattern(r"[^<\s][^<]*|"),
 }
 # Bodies larger than this are not parsed as JSON; their text rules apply.
 _PARSE_LIMIT = 1024 * 1024

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import re
 import socket
 import threading
 import time
@@ -48,6 +47,7 @@ from typing import (
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ._logging import redact_query
+from ._redact import LazyPattern
 from .errors import TencentCloudSDKException
 from .profile import HttpProfile
 from .transport import (
@@ -76,9 +76,10 @@ _CHUNK = 64 * 1024
 # A socket timeout within this much of the time left is left alone: a read
 # may end this much after the deadline, and a fast call makes no syscall.
 _SLACK = 0.01
-_QUERY = re.compile(r"\?[^\s'\"]*")
-_URL_USERINFO = re.compile(r"(?<=://)[^/?#\s@]*@")
-_TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})")
+# Only an error message needs these: compiled on first use.
+_QUERY = LazyPattern(r"\?[^\s'\"]*")
+_URL_USERINFO = LazyPattern(r"(?<=://)[^/?#\s@]*@")
+_TUNNEL_STATUS = LazyPattern(r"Tunnel connection failed: (\d{3})")
 # Set on an exception raised while a pool's connection was connecting.
 _CONNECT_FAILED = "_tcfunc_connect_failed"
 _monotonic = time.monotonic

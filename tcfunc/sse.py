@@ -28,7 +28,6 @@ from __future__ import annotations
 import codecs
 import collections
 import logging
-import re
 from typing import (
     Any,
     AsyncIterator,
@@ -43,10 +42,11 @@ from typing import (
 )
 
 from ._logging import EventLine
+from ._redact import LazyPattern
 
 __all__ = ["AsyncEventStream", "EventStream", "EventStreamParser", "iter_events"]
 
-_EOL = re.compile(r"\r\n|\r|\n")
+_EOL = LazyPattern(r"\r\n|\r|\n")  # compiled at the first event stream
 
 
 class EventStreamParser:
