@@ -58,3 +58,56 @@ class FrozenValueError(TencentCloudSDKException, attrs.exceptions.FrozenInstance
         self.message = message
         self.requestId = requestId
         self.msg = message or ""
+
+
+class FrozenProfileError(FrozenValueError):
+    """Raised on setting (or deleting) an attribute of a frozen profile.
+
+    Code ``ClientError``; also an :class:`attrs.exceptions.FrozenInstanceError`
+    and so an ``AttributeError``, so code that catches either keeps working.
+    """
+
+    # Defined here so that RegionBreakerProfile (made on first use, in
+    # tcfunc._breaker_values) and the other profiles share it without an
+    # import cycle; public, pickled and documented as tcfunc.profile's.
+    __module__ = "tcfunc.profile"
+
+
+def _refuse_change(value: Any, name: str) -> NoReturn:
+    kind = type(value).__name__
+    raise FrozenProfileError(
+        "ClientError",
+        f"{kind} values are frozen and cannot be changed after construction (setting "
+        f"{name!r}): pass {name}=... to the constructor, {kind}({name}=...), or make a "
+        f"changed copy with attrs.evolve(profile, {name}=...)",
+    )
+
+
+def _frozen_setattr(self: Any, name: str, _value: Any) -> None:
+    _refuse_change(self, name)
+
+
+def _frozen_delattr(self: Any, name: str) -> None:
+    _refuse_change(self, name)
+
+
+def refuse_changes(cls: type) -> None:
+    """Make setting or deleting an attribute of ``cls``'s values raise FrozenProfileError.
+
+    attrs refuses a frozen class with its own __setattr__ in the body; set
+    after the class is made, these replace attrs' bare FrozenInstanceError
+    with one that says what to do instead. attrs' __init__ sets fields with
+    object.__setattr__, so construction and evolve are unaffected.
+    """
+    cls.__setattr__ = _frozen_setattr  # type: ignore[assignment]
+    cls.__delattr__ = _frozen_delattr  # type: ignore[assignment]
+
+
+def check_positive_int(name: str) -> Any:
+    """An attrs validator: ``name`` must be an int (not a bool) above 0."""
+
+    def check(_inst: Any, _attr: Any, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            fail("ClientError", f"{name} must be a positive integer, got {value!r}")
+
+    return check

@@ -23,14 +23,24 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Tuple
 
-import attrs
-
-from .profile import RegionBreakerProfile
+if TYPE_CHECKING:
+    from ._breaker_values import (
+        CLOSED,
+        CONSECUTIVE_FAILURES_TO_OPEN,
+        HALF_OPEN,
+        OPEN,
+        BreakerState,
+        RegionBreakerProfile,
+        initial_state,
+        on_result,
+        on_time,
+    )
 
 __all__ = [
     "CLOSED",
+    "CONSECUTIVE_FAILURES_TO_OPEN",
     "HALF_OPEN",
     "OPEN",
     "BreakerState",
@@ -40,101 +50,20 @@ __all__ = [
     "on_time",
 ]
 
-CLOSED = "closed"
-OPEN = "open"
-HALF_OPEN = "half-open"
-
-# The official's extra rule: this many failures in a row open the breaker
-# whatever the ratio.
-CONSECUTIVE_FAILURES_TO_OPEN = 5
+# Public here, defined in tcfunc._breaker_values and loaded on first use
+# (PEP 562): every client imports this module for RegionBreaker, and most
+# never turn failover on.
+_MACHINE = frozenset(__all__) - {"RegionBreaker"}
 
 
-@attrs.frozen
-class BreakerState:
-    """One value of the breaker: state, generation, deadline and counters."""
+def __getattr__(name: str) -> Any:
+    if name in _MACHINE:
+        from . import _breaker_values
 
-    state: str
-    generation: int
-    expiry: float
-    total: int = 0
-    failures: int = 0
-    consecutive_failures: int = 0
-
-    @property
-    def successes(self) -> int:
-        """Successes counted in this generation."""
-        return self.total - self.failures
-
-    @property
-    def use_backup(self) -> bool:
-        """Whether requests go to the backup endpoint now."""
-        return self.state == OPEN
-
-
-def initial_state(profile: RegionBreakerProfile, now: float) -> BreakerState:
-    """A closed breaker whose first window starts at ``now``."""
-    return BreakerState(CLOSED, 0, now + profile.window_interval)
-
-
-def _enter(
-    state: BreakerState, new: str, profile: RegionBreakerProfile, now: float
-) -> BreakerState:
-    if new == CLOSED:
-        expiry = now + profile.window_interval
-    elif new == OPEN:
-        expiry = now + profile.timeout
-    else:  # half-open lasts until results decide
-        expiry = now
-    return BreakerState(new, state.generation + 1, expiry)
-
-
-def on_time(state: BreakerState, profile: RegionBreakerProfile, now: float) -> BreakerState:
-    """``state`` as it is at ``now``: a closed window may end, an open breaker half-open."""
-    if state.expiry > now:
-        return state
-    if state.state == CLOSED:
-        return _enter(state, CLOSED, profile, now)
-    if state.state == OPEN:
-        return _enter(state, HALF_OPEN, profile, now)
-    return state
-
-
-def _should_open(state: BreakerState, profile: RegionBreakerProfile) -> bool:
-    if state.consecutive_failures >= CONSECUTIVE_FAILURES_TO_OPEN:
-        return True
-    return (
-        state.failures >= profile.max_fail_num
-        and state.failures / state.total >= profile.max_fail_percent
-    )
-
-
-def on_result(
-    state: BreakerState,
-    profile: RegionBreakerProfile,
-    generation: int,
-    success: bool,
-    now: float,
-) -> BreakerState:
-    """``state`` after a request sent in ``generation`` succeeded or failed at ``now``."""
-    state = on_time(state, profile, now)
-    if generation != state.generation or state.state == OPEN:
-        # Sent before the last change of state (or while open, to the
-        # backup): it says nothing about the primary as it is now.
-        return state
-    if success:
-        counted = attrs.evolve(state, total=state.total + 1, consecutive_failures=0)
-        if counted.state == HALF_OPEN and counted.successes >= profile.max_requests:
-            return _enter(counted, CLOSED, profile, now)
-        return counted
-    counted = attrs.evolve(
-        state,
-        total=state.total + 1,
-        failures=state.failures + 1,
-        consecutive_failures=state.consecutive_failures + 1,
-    )
-    if counted.state == HALF_OPEN or _should_open(counted, profile):
-        return _enter(counted, OPEN, profile, now)
-    return counted
+        value = getattr(_breaker_values, name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class RegionBreaker:
@@ -148,6 +77,11 @@ class RegionBreaker:
     def __init__(
         self, profile: RegionBreakerProfile, clock: Callable[[], float] = time.monotonic
     ) -> None:
+        # Made only when failover is on: the state machine loads here.
+        from ._breaker_values import initial_state, on_result, on_time
+
+        self._on_time = on_time
+        self._on_result = on_result
         self.profile = profile
         self._clock = clock
         self._lock = threading.Lock()
@@ -157,16 +91,18 @@ class RegionBreaker:
     def state(self) -> BreakerState:
         """The current value (a snapshot)."""
         with self._lock:
-            self._state = on_time(self._state, self.profile, self._clock())
+            self._state = self._on_time(self._state, self.profile, self._clock())
             return self._state
 
     def before_request(self) -> Tuple[int, bool]:
         """``(generation, use_backup)`` for a request about to be sent."""
         with self._lock:
-            state = self._state = on_time(self._state, self.profile, self._clock())
+            state = self._state = self._on_time(self._state, self.profile, self._clock())
         return state.generation, state.use_backup
 
     def after_request(self, generation: int, success: bool) -> None:
         """Count the result of a request sent in ``generation``."""
         with self._lock:
-            self._state = on_result(self._state, self.profile, generation, success, self._clock())
+            self._state = self._on_result(
+                self._state, self.profile, generation, success, self._clock()
+            )

@@ -17,16 +17,21 @@ Limits (each refused at construction with ``ClientError`` past its bound):
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 import attrs
 
-from ._redact import redact_url  # the one rule; re-exported for older imports
-from ._validate import FrozenValueError, check_host, check_no_control, fail
+from ._redact import (
+    LazyPattern,
+    redact_url,  # the one rule; re-exported for older imports
+)
+from ._validate import FrozenProfileError, check_host, check_no_control, fail, refuse_changes
+from ._value import FrozenValue
 
 if TYPE_CHECKING:
+    from ._breaker_values import RegionBreakerProfile
+
     # Only for the annotation: the retry module (and logging) stay off the pure path.
     from .retry import Retryer
 
@@ -55,10 +60,9 @@ DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
 MAX_RESPONSE_SIZE = 1024 * 1024 * 1024
 _MIN_RESPONSE_SIZE = 1024
 
-_REQUEST_CLIENT = re.compile(r"^[0-9a-zA-Z\-_,;.]+$")
+_REQUEST_CLIENT = LazyPattern(r"^[0-9a-zA-Z\-_,;.]+$")  # only when request_client is set
 _SIGN_METHODS = ("TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256")
 _LANGUAGES = ("zh-CN", "en-US")
-_BACKUP_ENDPOINT = re.compile(r"^(?:[a-z0-9]+-[a-z0-9]+\.)?tencentcloudapi\.com$")
 
 
 def _default_https(value: Optional[str]) -> str:
@@ -211,16 +215,8 @@ def _check_certification(_inst: Any, _attr: Any, value: Any) -> None:
         )
 
 
-def _check_positive_int(name: str) -> Any:
-    def check(_inst: Any, _attr: Any, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            fail("ClientError", f"{name} must be a positive integer, got {value!r}")
-
-    return check
-
-
-@attrs.frozen(init=False)
-class HttpProfile:
+@attrs.frozen(init=False, repr=False, eq=False)
+class HttpProfile(FrozenValue):
     """How requests travel: scheme, host, method, timeout, proxy, TLS, limits.
 
     Args:
@@ -340,65 +336,6 @@ class HttpProfile:
         return self.protocol
 
 
-def _check_backup_endpoint(_inst: Any, _attr: Any, value: Any) -> None:
-    # The official rule: "tencentcloudapi.com" or "<region>.tencentcloudapi.com"
-    # where the region has exactly one dash (ap-guangzhou); the official check
-    # lets "https://ap-guangzhou.tencentcloudapi.com" through (the region part
-    # "https://ap-guangzhou" has one dash), so the region's characters are
-    # checked too.
-    ok = isinstance(value, str) and _BACKUP_ENDPOINT.match(value) is not None
-    if not ok:
-        hint = ""
-        if isinstance(value, str) and "://" in value:
-            hint = " (no scheme or path: it is a domain suffix, not a URL)"
-        fail(
-            "ClientError",
-            "RegionBreakerProfile.backup_endpoint must be a domain suffix, tencentcloudapi.com "
-            "or <region>.tencentcloudapi.com such as ap-guangzhou.tencentcloudapi.com; "
-            f"requests then go to <service>.<backup_endpoint>{hint}, got {value!r}",
-        )
-
-
-def _check_percent(_inst: Any, _attr: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        fail(
-            "ClientError",
-            f"RegionBreakerProfile.max_fail_percent must be between 0 and 1, got {value!r}",
-        )
-
-
-@attrs.frozen
-class RegionBreakerProfile:
-    """Region failover settings; the official semantics.
-
-    Args:
-        backup_endpoint: ``<region>.tencentcloudapi.com``; requests go to
-            ``<service>.<backup_endpoint>`` while the breaker is open.
-        max_fail_num: failures in the window needed (with the percentage) to open.
-        max_fail_percent: failure ratio in the window needed to open, 0..1.
-        window_interval: seconds after which a closed breaker's counters reset.
-        timeout: seconds an open breaker waits before trying half-open.
-        max_requests: successes in half-open needed to close again.
-    """
-
-    backup_endpoint: str = attrs.field(
-        default="ap-guangzhou.tencentcloudapi.com", validator=_check_backup_endpoint
-    )
-    max_fail_num: int = attrs.field(
-        default=5, validator=_check_positive_int("RegionBreakerProfile.max_fail_num")
-    )
-    max_fail_percent: float = attrs.field(default=0.75, validator=_check_percent)
-    window_interval: int = attrs.field(
-        default=60 * 5, validator=_check_positive_int("RegionBreakerProfile.window_interval")
-    )
-    timeout: int = attrs.field(
-        default=60, validator=_check_positive_int("RegionBreakerProfile.timeout")
-    )
-    max_requests: int = attrs.field(
-        default=5, validator=_check_positive_int("RegionBreakerProfile.max_requests")
-    )
-
-
 def _check_request_client(_inst: Any, _attr: Any, value: Any) -> None:
     if value is None:
         return
@@ -432,7 +369,11 @@ def _check_hooks(_inst: Any, _attr: Any, value: Any) -> None:
 
 
 def _check_breaker_profile(_inst: Any, _attr: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, RegionBreakerProfile):
+    if value is None:
+        return
+    from ._breaker_values import RegionBreakerProfile  # loaded by whoever made the value
+
+    if not isinstance(value, RegionBreakerProfile):
         fail("ClientError", "ClientProfile.region_breaker_profile must be a RegionBreakerProfile")
 
 
@@ -441,8 +382,8 @@ def _check_http_profile(_inst: Any, _attr: Any, value: Any) -> None:
         fail("ClientError", "ClientProfile.httpProfile must be an HttpProfile")
 
 
-@attrs.frozen
-class ClientProfile:
+@attrs.frozen(repr=False, eq=False)
+class ClientProfile(FrozenValue):
     """Everything a client needs besides credential and region.
 
     Args:
@@ -504,40 +445,21 @@ class ClientProfile:
         # The official profile fills in a default breaker profile when the
         # breaker is switched on; do the same once, at construction.
         if not self.disable_region_breaker and self.region_breaker_profile is None:
+            from ._breaker_values import RegionBreakerProfile
+
             object.__setattr__(self, "region_breaker_profile", RegionBreakerProfile())
 
 
-class FrozenProfileError(FrozenValueError):
-    """Raised on setting (or deleting) an attribute of a frozen profile.
-
-    Code ``ClientError``; also an :class:`attrs.exceptions.FrozenInstanceError`
-    and so an ``AttributeError``, so code that catches either keeps working.
-    """
+refuse_changes(HttpProfile)
+refuse_changes(ClientProfile)
 
 
-def _frozen_setattr(self: Any, name: str, _value: Any) -> None:
-    _refuse_change(self, name)
+def __getattr__(name: str) -> Any:
+    # RegionBreakerProfile is made on first use (PEP 562): a client without
+    # failover, the default, never pays for building the class.
+    if name == "RegionBreakerProfile":
+        from ._breaker_values import RegionBreakerProfile
 
-
-def _frozen_delattr(self: Any, name: str) -> None:
-    _refuse_change(self, name)
-
-
-def _refuse_change(value: Any, name: str) -> None:
-    kind = type(value).__name__
-    raise FrozenProfileError(
-        "ClientError",
-        f"{kind} values are frozen and cannot be changed after construction (setting "
-        f"{name!r}): pass {name}=... to the constructor, {kind}({name}=...), or make a "
-        f"changed copy with attrs.evolve(profile, {name}=...)",
-    )
-
-
-# attrs refuses a frozen class with its own __setattr__ in the body; set
-# after the class is made, these replace attrs' bare FrozenInstanceError
-# with one that says what to do instead. attrs' __init__ sets fields with
-# object.__setattr__, so construction and evolve are unaffected.
-for _cls in (HttpProfile, RegionBreakerProfile, ClientProfile):
-    _cls.__setattr__ = _frozen_setattr  # type: ignore[method-assign]
-    _cls.__delattr__ = _frozen_delattr  # type: ignore[method-assign]
-del _cls
+        globals()[name] = RegionBreakerProfile  # later lookups skip this function
+        return RegionBreakerProfile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
