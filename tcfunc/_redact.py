@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, List, Match, Optional, Pattern, Tuple, Union
+from typing import Any, List, Match, Optional, Tuple
 from urllib.parse import unquote_plus
 
 from ._secrets import is_not_secret_name
 from ._secrets import is_secret_name as ends_like_secret
+from ._validate import LazyPattern  # re-exported: the lazy regex the package shares
 
 __all__ = [
     "BODY_LIMIT",
@@ -56,41 +57,6 @@ MASK = "***"
 BODY_LIMIT = 2048
 #: Characters of a body quoted in an error message.
 EXCERPT_LIMIT = 200
-
-
-class LazyPattern:
-    """A regular expression compiled on first use.
-
-    Nothing is redacted on a call that succeeds, and compiling this module's
-    patterns at import was about a millisecond of every cold start. The other
-    modules use it too for patterns that only an error or a rarely used
-    option needs (a cold start compiles none of them).
-    """
-
-    __slots__ = ("_args", "_re")
-
-    def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._args = (pattern, flags)
-        self._re: Optional[Pattern[str]] = None
-
-    def _get(self) -> Pattern[str]:
-        compiled = self._re
-        if compiled is None:
-            # Two threads may both compile: re's own cache makes that cheap.
-            compiled = self._re = re.compile(*self._args)
-        return compiled
-
-    def search(self, string: str) -> Optional[Match[str]]:
-        return self._get().search(string)
-
-    def match(self, string: str, pos: int = 0) -> Optional[Match[str]]:
-        return self._get().match(string, pos)
-
-    def sub(self, repl: Union[str, Callable[[Match[str]], str]], string: str) -> str:
-        return self._get().sub(repl, string)
-
-    def split(self, string: str) -> List[str]:
-        return self._get().split(string)
 
 
 _SECRET_HEADERS = frozenset(("x-tc-token", "proxy-authorization", "cookie", "set-cookie"))

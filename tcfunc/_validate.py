@@ -3,16 +3,96 @@
 from __future__ import annotations
 
 import re
-from typing import Any, NoReturn, Optional
+from typing import Any, Callable, List, Match, NoReturn, Optional, Pattern, Union
 
 import attrs
 
 from .errors import TencentCloudSDKException
 
+
+class LazyPattern:
+    """A regular expression compiled on first use.
+
+    For the patterns only an error, a redaction or a rarely used option needs:
+    nothing is redacted on a call that succeeds, and compiling the package's
+    patterns at import was about a millisecond of every cold start.
+    """
+
+    __slots__ = ("_args", "_re")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._re: Optional[Pattern[str]] = None
+
+    def _get(self) -> Pattern[str]:
+        compiled = self._re
+        if compiled is None:
+            # Two threads may both compile: re's own cache makes that cheap.
+            compiled = self._re = re.compile(*self._args)
+        return compiled
+
+    def search(self, string: str) -> Optional[Match[str]]:
+        return self._get().search(string)
+
+    def match(self, string: str, pos: int = 0) -> Optional[Match[str]]:
+        return self._get().match(string, pos)
+
+    def sub(self, repl: Union[str, Callable[[Match[str]], str]], string: str) -> str:
+        return self._get().sub(repl, string)
+
+    def split(self, string: str) -> List[str]:
+        return self._get().split(string)
+
+
+class FastPattern(LazyPattern):
+    """A :class:`LazyPattern` with a plain-Python answer for the common case.
+
+    ``sure(value)`` returns True only where the pattern's answer is known
+    without it: for :meth:`match` that it matches, for :meth:`search` that it
+    finds nothing. Every other value goes to the pattern (compiled then), so
+    the answers are the pattern's own; a valid name, host or secret on the
+    cold path never compiles it. The answers are only for truth tests.
+    """
+
+    __slots__ = ("_sure",)
+
+    def __init__(self, pattern: str, sure: Callable[[str], bool]) -> None:
+        super().__init__(pattern)
+        self._sure = sure
+
+    def match(self, string: str, pos: int = 0) -> Any:
+        if not pos and self._sure(string):
+            return True
+        return self._get().match(string, pos)
+
+    def search(self, string: str) -> Any:
+        if self._sure(string):
+            return None
+        return self._get().search(string)
+
+
+def _printable_ascii(value: str) -> bool:
+    return value.isascii() and value.isprintable()
+
+
+def _plain_host(value: str) -> bool:
+    # name or name:port with name of [A-Za-z0-9._-] not starting with . or -
+    name, colon, port = value.partition(":")
+    return (
+        value.isascii()
+        and name[:1] not in ("", ".", "-")
+        and name.replace(".", "").replace("-", "").replace("_", "a").isalnum()
+        and (not colon or (port.isdigit() and len(port) <= 5))
+    )
+
+
 # C0 controls, DEL and the C1 range: none may reach a header or a request line.
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# (Printable ASCII has none of them: no regex needed for the common value.)
+CONTROL_CHARS = FastPattern(r"[\x00-\x1f\x7f-\x9f]", _printable_ascii)
 # host, host:port, [v6]:port; no scheme, path, user info or spaces.
-HOST_PATTERN = re.compile(r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9._-]*)|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
+HOST_PATTERN = FastPattern(
+    r"^(?:[A-Za-z0-9_](?:[A-Za-z0-9._-]*)|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$", _plain_host
+)
 
 
 def fail(code: str, message: str) -> NoReturn:
