@@ -28,7 +28,9 @@ from __future__ import annotations
 import codecs
 import collections
 import logging
+from collections import abc
 from typing import (
+    TYPE_CHECKING,
     Any,
     AsyncIterator,
     Awaitable,
@@ -47,6 +49,13 @@ from ._redact import LazyPattern
 __all__ = ["AsyncEventStream", "EventStream", "EventStreamParser", "iter_events"]
 
 _EOL = LazyPattern(r"\r\n|\r|\n")  # compiled at the first event stream
+
+# The base class: the typed one for checkers, the plain ABC at run time
+# (subscripting typing's alias, and its Generic base, costs at import).
+if TYPE_CHECKING:
+    _EventIterator = Iterator[Dict[str, Any]]
+else:
+    _EventIterator = abc.Iterator
 
 
 class EventStreamParser:
@@ -133,7 +142,7 @@ def iter_events(chunks: Iterable[bytes]) -> Iterator[Dict[str, Any]]:
         yield from parser.feed(chunk)
 
 
-class EventStream(Iterator[Dict[str, Any]]):
+class EventStream(_EventIterator):
     """An iterator of events that owns the connection they come from.
 
     The connection is released (``close`` called once) when the events run

@@ -132,7 +132,15 @@ class NetworkError(TencentCloudSDKException):
         self.reached_server = reached_server
 
 
-class Headers(Mapping[str, str]):
+# The base class: the typed one for checkers, the plain ABC at run time
+# (subscripting typing's alias, and its Generic base, costs at import).
+if TYPE_CHECKING:
+    _StrMapping = Mapping[str, str]
+else:
+    _StrMapping = abc.Mapping
+
+
+class Headers(_StrMapping):
     """A read-only, case-insensitive header mapping that keeps the names' spelling."""
 
     __slots__ = ("_items",)
