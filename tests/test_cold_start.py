@@ -34,6 +34,7 @@ FORBIDDEN = (
     "tcfunc.sts",
     "tcfunc.codegen",
     "tcfunc.testing",
+    "tcfunc._breaker_values",  # RegionBreakerProfile, BreakerState: only with failover on
 )
 
 _COLD = """
@@ -48,6 +49,29 @@ answer = client.call_json("DescribeZones", {{"Limit": 1}})
 assert answer["Response"]["TotalCount"] == 1, answer
 print(json.dumps(sorted(sys.modules)))
 """
+
+# The patterns made lazy (LazyPattern) or given a plain fast path (FastPattern):
+# after the cold path, which of them has compiled its regex.
+_PATTERNS = (
+    ("tcfunc._validate", ("CONTROL_CHARS", "HOST_PATTERN")),
+    ("tcfunc.request", ("_HEADER_NAME", "_ACTION", "_VERSION", "_REGION", "_SERVICE")),
+    ("tcfunc.request", ("_BOUNDARY", "_BAD_HEADER_VALUE")),
+    ("tcfunc.profile", ("_REQUEST_CLIENT",)),
+    ("tcfunc._urllib3", ("_QUERY", "_URL_USERINFO", "_TUNNEL_STATUS")),
+    ("tcfunc.sse", ("_EOL",)),
+)
+
+_COMPILED = (
+    _COLD.rsplit("print(", 1)[0]
+    + """
+compiled = []
+for module, names in {patterns!r}:
+    for name in names:
+        if getattr(sys.modules[module], name)._re is not None:
+            compiled.append(module + "." + name)
+print(json.dumps(compiled))
+"""
+)
 
 _FLOOR = """
 import json, sys
@@ -114,3 +138,49 @@ def test_cold_path_adds_only_tcfunc_modules_to_the_floor(
     """
     extra = sorted(set(cold_modules) - set(floor_modules))
     assert [name for name in extra if not name.startswith("tcfunc")] == []
+
+
+def test_cold_path_compiles_no_regular_expression(emulator: ApiEmulator) -> None:
+    """A valid credential, endpoint, action, service, version, region and header names
+    pass their checks without compiling a regex, and no error-only pattern is compiled."""
+    code = _COMPILED.format(
+        sid=SECRET_ID, skey=SECRET_KEY, endpoint=emulator.endpoint, patterns=_PATTERNS
+    )
+    assert _modules(code) == []
+
+
+def test_cold_path_builds_no_breaker_class(emulator: ApiEmulator) -> None:
+    """Without failover the breaker's attrs classes are never built; asking for them works."""
+    code = _COLD.rsplit("print(", 1)[0] + (
+        "assert 'tcfunc._breaker_values' not in sys.modules\n"
+        "from tcfunc.profile import RegionBreakerProfile\n"
+        "from tcfunc.breaker import BreakerState, initial_state\n"
+        "state = initial_state(RegionBreakerProfile(), 0.0)\n"
+        "assert isinstance(state, BreakerState)\n"
+        "assert tcfunc.RegionBreakerProfile is RegionBreakerProfile\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    loaded = _modules(code.format(sid=SECRET_ID, skey=SECRET_KEY, endpoint=emulator.endpoint))
+    assert "tcfunc._breaker_values" in loaded
+
+
+def test_at_exit_the_urllib3_log_filter_drops_instead_of_redacting(emulator: ApiEmulator) -> None:
+    """Until exit urllib3's pool logger redacts; at exit its filter reaches nothing and passes
+    nothing, so the shutdown frees the modules in one pass and nothing goes out unredacted."""
+    code = _COLD.rsplit("print(", 1)[0] + (
+        "import atexit, logging\n"
+        "log = logging.getLogger('urllib3.connectionpool')\n"
+        "args = ('/?Signature=abc',)\n"
+        "record = lambda: logging.LogRecord(log.name, 10, 'x', 1, '%s', args, None)\n"
+        "first = record()\n"
+        "before = (log.filter(first), first.args)\n"
+        "atexit._run_exitfuncs()\n"
+        "kinds = sorted(type(f).__name__ for f in log.filters)\n"
+        "print(json.dumps([before[0], before[1][0], kinds, log.filter(record())]))\n"
+    )
+    out = _modules(code.format(sid=SECRET_ID, skey=SECRET_KEY, endpoint=emulator.endpoint))
+    passed_before, args_before, kinds, passed_after = out
+    assert passed_before is True
+    assert "abc" not in args_before
+    assert kinds == ["Filter"]
+    assert passed_after is False
