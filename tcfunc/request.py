@@ -20,7 +20,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import sys
 import time
 from collections import abc
@@ -32,8 +31,12 @@ import attrs
 
 from . import signing
 from ._credential import Credential
-from ._redact import redact_query  # the one rule: v1 Signature, Token, WebIdentityToken, ...
-from ._validate import CONTROL_CHARS, check_host, fail
+from ._redact import (
+    LazyPattern,
+    redact_query,  # the one rule: v1 Signature, Token, WebIdentityToken, ...
+)
+from ._validate import CONTROL_CHARS, FastPattern, check_host, fail
+from ._value import FrozenValue
 from ._version import __version__
 from .errors import TencentCloudSDKException
 from .profile import ClientProfile
@@ -60,13 +63,38 @@ OCTET_TYPE = "application/octet-stream"
 
 SDK_REQUEST_CLIENT = f"tcfunc/{__version__}"
 
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# Each name rule with a plain test that passes the usual names without the
+# regex (FastPattern): a cold start compiles none of them.
+_HEADER_NAME = FastPattern(
+    r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$", lambda v: v.isascii() and v.replace("-", "").isalnum()
+)
 _SIGNED_HEADERS = "content-type;host"
 _SIGNED_WITH_ACTION = "content-type;host;x-tc-action"
-_ACTION = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_REGION = re.compile(r"^[a-z0-9][a-z0-9-]*$|^$")
-_SERVICE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ACTION = FastPattern(
+    r"^[A-Za-z][A-Za-z0-9_]*$",
+    lambda v: v.isascii() and v[:1].isalpha() and v.replace("_", "a").isalnum(),
+)
+_VERSION = FastPattern(
+    r"^\d{4}-\d{2}-\d{2}$",
+    lambda v: (
+        len(v) == 10 and v.isascii() and v[4] == v[7] == "-" and (v[:4] + v[5:7] + v[8:]).isdigit()
+    ),
+)
+_REGION = FastPattern(
+    r"^[a-z0-9][a-z0-9-]*$|^$",
+    lambda v: (
+        not v or (v.isascii() and v[0] != "-" and v.replace("-", "").isalnum() and v.islower())
+    ),
+)
+_SERVICE = FastPattern(
+    r"^[a-z0-9][a-z0-9_-]*$",
+    lambda v: (
+        v.isascii()
+        and v[:1] not in ("", "_", "-")
+        and v.replace("-", "").replace("_", "a").isalnum()
+        and v == v.lower()
+    ),
+)
 
 
 def _frozen_names(value: Iterable[str]) -> FrozenSet[str]:
@@ -97,7 +125,7 @@ def _check_body(inst: Any, attribute: Any, value: Any) -> None:
 
 
 # RFC 2046: 1 to 70 characters from a small safe set (no CR, LF or quotes).
-_BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,./:=?-]{1,70}$")
+_BOUNDARY = LazyPattern(r"^[0-9A-Za-z'()+_,./:=?-]{1,70}$")
 
 
 def _check_boundary(inst: Any, attribute: Any, value: Any) -> None:
@@ -108,8 +136,8 @@ def _check_boundary(inst: Any, attribute: Any, value: Any) -> None:
         )
 
 
-@attrs.frozen
-class RequestOptions:
+@attrs.frozen(repr=False, eq=False)
+class RequestOptions(FrozenValue):
     """How to build one request beyond the profile.
 
     Args:
@@ -173,8 +201,8 @@ _NO_OPTIONS = RequestOptions()
 _DEFAULT_PROFILE = ClientProfile()
 
 
-@attrs.frozen
-class PreparedRequest:
+@attrs.frozen(repr=False, eq=False)
+class PreparedRequest(FrozenValue):
     """A signed request, ready for any HTTP client: method, URL, headers, body."""
 
     method: str
@@ -197,7 +225,8 @@ _VALID_HEADER_NAMES: Dict[str, bool] = {}
 _CACHE_LIMIT = 4096
 # Printable Latin-1 only: no C0/C1 controls (CR, LF, NUL, ...), nothing that
 # http.client would fail to encode.
-_BAD_HEADER_VALUE = re.compile(r"[^\x20-\x7e\xa0-\xff]")
+# Compiled on first use: only a value that is not printable ASCII is searched.
+_BAD_HEADER_VALUE = LazyPattern(r"[^\x20-\x7e\xa0-\xff]")
 
 
 def _check_text(name: str, value: Any, *, allow_empty: bool = False) -> str:
