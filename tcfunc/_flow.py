@@ -30,12 +30,7 @@ from ._credential import Credential
 from .errors import TencentCloudSDKException
 from .hooks import CallInfo
 from .request import RequestOptions, prepare_request
-from .response import (
-    HTTP_STATUS_ERROR,
-    PARSE_JSON_ERROR,
-    is_event_stream,
-    parse_response,
-)
+from .response import HTTP_STATUS_ERROR, PARSE_JSON_ERROR, _media, _parse
 from .retry import is_safe_to_repeat
 
 if TYPE_CHECKING:
@@ -228,7 +223,9 @@ def attempt_flow(
                 hooks.run(
                     hooks.after_response, info, status, answer_headers, time.monotonic() - started
                 )
-            streaming = status == 200 and is_event_stream(answer_headers)
+            # The Content-Type read once: for the stream check and the charset.
+            media, charset = _media(answer_headers)
+            streaming = status == 200 and media == "text/event-stream"
             if streaming and call.stream:
                 if breaker is not None:
                     breaker.after_request(generation, True)
@@ -253,7 +250,7 @@ def attempt_flow(
                 "read it with call_sse(), or a generated method of a streaming action",
             )
         try:
-            document: Dict[str, Any] = parse_response(status, answer_headers, body)
+            document: Dict[str, Any] = _parse(status, answer_headers, body, charset)
         except TencentCloudSDKException as exc:
             if breaker is not None:
                 breaker.after_request(generation, counts_as_success(exc))

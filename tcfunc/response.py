@@ -111,8 +111,7 @@ _SCAN: Callable[[str, int], Tuple[Any, int]] = getattr(json.JSONDecoder(), "scan
 _SPACE = " \t\n\r"
 
 
-def _decode(body: bytes, headers: Mapping[str, str]) -> Any:
-    charset = _media(headers)[1]
+def _decode(body: bytes, charset: Optional[str]) -> Any:
     if charset and charset not in ("utf-8", "utf8"):
         # json.loads detects UTF-8/16/32 itself; other declared charsets
         # (rare, but legal) are honoured when Python knows them.
@@ -156,6 +155,13 @@ def parse_response(status: int, headers: Mapping[str, str], body: bytes) -> Dict
             ``ClientError.HttpStatusCodeError`` for other statuses than 200,
             ``ClientError.ParseJsonError`` for a body that is not an API answer.
     """
+    return _parse(status, headers, body, None if status != 200 else _media(headers)[1])
+
+
+def _parse(
+    status: int, headers: Mapping[str, str], body: bytes, charset: Optional[str]
+) -> Dict[str, Any]:
+    """:func:`parse_response` for a caller that has read the charset already (the call flow)."""
     if status != 200:
         message = f"HTTP status {status}: {_excerpt(body, headers) or '(empty body)'}"
         if 500 <= status <= 599:
@@ -163,7 +169,7 @@ def parse_response(status: int, headers: Mapping[str, str], body: bytes) -> Dict
         raise TencentCloudSDKException(HTTP_STATUS_ERROR, message)
     problem = None
     try:
-        document = _decode(body, headers)
+        document = _decode(body, charset)
     except (ValueError, RecursionError) as exc:
         # ValueError covers JSONDecodeError, UnicodeDecodeError and the
         # int-size limit; RecursionError absurdly deep nesting. Only the
