@@ -27,13 +27,13 @@ import time
 from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional, Union
 
 from ._credential import Credential
+from ._retry_rules import is_safe_to_repeat
 from .errors import TencentCloudSDKException
-from .hooks import CallInfo
 from .request import RequestOptions, prepare_request
 from .response import HTTP_STATUS_ERROR, PARSE_JSON_ERROR, _media, _parse
-from .retry import is_safe_to_repeat
 
 if TYPE_CHECKING:
+    from ._callinfo import CallInfo
     from .client import _ClientCore
 
 __all__ = [
@@ -125,6 +125,9 @@ def counts_as_success(error: TencentCloudSDKException) -> bool:
 
 
 def _info(core: _ClientCore, call: Call, attempt: int) -> CallInfo:
+    # Only with hooks: a client without them never builds the class.
+    from ._callinfo import CallInfo
+
     return CallInfo(core._service, core._apiVersion, call.action, core.region or "", attempt)
 
 

@@ -51,8 +51,8 @@ __all__ = [
 ]
 
 # Public here, defined in tcfunc._breaker_values and loaded on first use
-# (PEP 562): every client imports this module for RegionBreaker, and most
-# never turn failover on.
+# (PEP 562): a client with failover on imports this module for RegionBreaker,
+# and code that only reads the names should not build the classes.
 _MACHINE = frozenset(__all__) - {"RegionBreaker"}
 
 

@@ -77,19 +77,19 @@ from ._flow import (
     single_event,
 )
 from ._validate import fail
-from .breaker import RegionBreaker
 from .errors import TencentCloudSDKException
 from .hooks import DEFAULT_FORMAT, Hooks, LogHook
 from .profile import ClientProfile, redact_url
 from .request import _NO_OPTIONS, RequestOptions
 from .response import deprecation_notice
-from .retry import NoopRetryer, StandardRetryer, adapt_retryer
 from .skew import ClockSkew
-from .sse import EventStream, iter_events
 from .transport import Transport
 
 if TYPE_CHECKING:
+    from ._retryers import StandardRetryer
+    from .breaker import RegionBreaker
     from .paginate import PageScheme, Paginator
+    from .sse import EventStream
 
 __all__ = ["AbstractClient", "ModelLike", "ResponseModelLike", "CommonClient"]
 
@@ -219,7 +219,6 @@ class _ClientCore:
         self._lock = threading.Lock()
         # Read on every attempt; the profile is frozen and already validated.
         self._timeout = float(profile.httpProfile.reqTimeout)
-        retryer = adapt_retryer(profile.retryer)
         # Ours decide (delay_after) and the flow waits; another object with
         # only the official send_request(fn) protocol drives attempts itself.
         self._retry: Optional[StandardRetryer] = None
@@ -227,17 +226,24 @@ class _ClientCore:
         self._sleep: Callable[[float], None] = time.sleep
         # An AdaptiveRetryer (tcfunc.adaptive) also paces attempts in the flow.
         self._adaptive: Any = None
-        if isinstance(retryer, StandardRetryer):
-            self._retry = retryer
-            self._sleep = retryer.sleep
-            if hasattr(retryer, "before_send"):
-                self._adaptive = retryer
-        elif retryer is not None and not isinstance(retryer, NoopRetryer):
-            self._foreign = retryer
+        if profile.retryer is not None:
+            # Only here are the retryer classes needed (and built, on first use).
+            from .retry import NoopRetryer, StandardRetryer, adapt_retryer
+
+            retryer = adapt_retryer(profile.retryer)
+            if isinstance(retryer, StandardRetryer):
+                self._retry = retryer
+                self._sleep = retryer.sleep
+                if hasattr(retryer, "before_send"):
+                    self._adaptive = retryer
+            elif not isinstance(retryer, NoopRetryer):
+                self._foreign = retryer
         self._breaker: Optional[RegionBreaker] = None
         self._backup_host: Optional[str] = None
         rbp = profile.region_breaker_profile
         if not profile.disable_region_breaker and rbp is not None:
+            from .breaker import RegionBreaker  # loaded only with failover on
+
             self._breaker = RegionBreaker(rbp) if clock is None else RegionBreaker(rbp, clock)
             self._backup_host = f"{self._service}.{rbp.backup_endpoint}"
         self._skew = ClockSkew()
@@ -457,6 +463,8 @@ class AbstractClient(_ClientCore):
         return self._stream_of(self._run(self._new_call(action, params, headers, options, True)))
 
     def _stream_of(self, result: Any) -> EventStream:
+        from .sse import EventStream, iter_events  # loaded by the first streaming call
+
         if isinstance(result, dict):
             return EventStream(iter([single_event(result)]))
         return EventStream(iter_events(result.iter_chunks()), result.close, self._log_hook.log)

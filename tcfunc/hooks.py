@@ -27,12 +27,12 @@ import logging
 import os
 import threading
 import weakref
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
-
-import attrs
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple
 
 from ._logging import RequestLine, ResponseLine
-from ._value import FrozenValue
+
+if TYPE_CHECKING:
+    from ._callinfo import CallInfo
 
 __all__ = ["CallInfo", "Hooks", "LogHook"]
 
@@ -43,15 +43,14 @@ _DEBUG = logging.DEBUG
 DEFAULT_FORMAT = "%(asctime)s %(process)d %(filename)s L%(lineno)s %(levelname)s %(message)s"
 
 
-@attrs.frozen(repr=False, eq=False)
-class CallInfo(FrozenValue):
-    """What a hook is told about the attempt it observes (``attempt`` counts from 1)."""
+def __getattr__(name: str) -> Any:
+    # CallInfo is built on first use (tcfunc._callinfo): most clients have no hooks.
+    if name == "CallInfo":
+        from ._callinfo import CallInfo
 
-    service: str
-    version: str
-    action: str
-    region: str
-    attempt: int
+        globals()["CallInfo"] = CallInfo  # later lookups skip this function
+        return CallInfo
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _METHODS = ("request_headers", "before_send", "after_response", "on_retry", "on_error")

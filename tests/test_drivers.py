@@ -334,6 +334,16 @@ def test_hooks_see_every_attempt_and_their_headers_are_signed(
         ("cvm", "DescribeZones", "ap-guangzhou", 2),
     ]
     assert [value for name, value in hook.seen if name == "after_response"] == [502, 200]
+    # The public value, built on first use: equal by value, a readable repr, pickles.
+    import pickle
+
+    import tcfunc.hooks
+
+    assert type(infos[0]) is tcfunc.hooks.CallInfo
+    expected = tcfunc.hooks.CallInfo("cvm", "2017-03-12", "DescribeZones", "ap-guangzhou", 1)
+    assert infos[0] == expected
+    assert repr(infos[0]).startswith("CallInfo(service='cvm', version='2017-03-12'")
+    assert pickle.loads(pickle.dumps(infos[1])) == infos[1]
     headers = {k.lower(): v for k, v in emu.requests[1].headers.items()}
     assert headers["x-hook"] == "attempt-2"
     assert emu.requests[1].error_code is None
