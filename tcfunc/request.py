@@ -222,6 +222,7 @@ def request_client_header(profile: ClientProfile) -> str:
 # (see _RESERVED): a client sends the same few headers thousands of times.
 # Bounded; cleared when full (as is the plan cache, _PLANS).
 _VALID_HEADER_NAMES: Dict[str, bool] = {}
+_VALID_REGIONS: Dict[str, None] = {}
 _CACHE_LIMIT = 4096
 # Printable Latin-1 only: no C0/C1 controls (CR, LF, NUL, ...), nothing that
 # http.client would fail to encode.
@@ -243,7 +244,7 @@ def _check_text(name: str, value: Any, *, allow_empty: bool = False) -> str:
     return value
 
 
-def _check_names(action: Any, service: Any, version: Any, region: Any) -> None:
+def _check_names(action: Any, service: Any, version: Any) -> None:
     # The shapes every API 3.0 name has; anything else is a typo that the
     # server would only answer with a less precise error, after a round trip.
     for name, value, pattern, example in (
@@ -254,9 +255,21 @@ def _check_names(action: Any, service: Any, version: Any, region: Any) -> None:
         _check_text(name, value)
         if not pattern.match(value):
             fail("ClientError", f"{name} must look like {example}, got {value!r}")
+
+
+def _check_region(region: Any) -> None:
+    """Refuse a region that is not ``''`` or shaped like ``ap-guangzhou``; remember good ones."""
+    try:
+        if region in _VALID_REGIONS:
+            return
+    except TypeError:  # unhashable: the checks below say what is wrong
+        pass
     _check_text("region", region, allow_empty=True)
     if not _REGION.match(region):
         fail("ClientError", f"region must look like 'ap-guangzhou', got {region!r}")
+    if len(_VALID_REGIONS) >= _CACHE_LIMIT:
+        _VALID_REGIONS.clear()
+    _VALID_REGIONS[region] = None
 
 
 def _check_headers(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
@@ -540,8 +553,9 @@ def prepare_request(
     opts = _NO_OPTIONS if options is None else RequestOptions.coerce(options)
     if region is None:
         region = ""
+    # Not the region: one plan serves a client's action in every region.
     key = (
-        action, service, version, region, host, id(profile),
+        action, service, version, host, id(profile),
         None if opts is _NO_OPTIONS else (
             opts.skip_sign, opts.multipart, opts.octet_stream, opts.unsigned_payload, opts.endpoint
         ),
@@ -551,10 +565,11 @@ def prepare_request(
     except TypeError:  # an unhashable name (a list, say): the checks say what is wrong
         plan = None
     if plan is None or plan.profile is not profile:
-        plan = _Plan(action, service, version, region, profile, opts, host)
+        plan = _Plan(action, service, version, profile, opts, host)
         if len(_PLANS) >= _PLAN_LIMIT:
             _PLANS.clear()
         _PLANS[key] = plan
+    _check_region(region)
     extra_headers = _check_headers(headers)
     if timestamp is None:
         timestamp = int(time.time())
@@ -575,21 +590,23 @@ def prepare_request(
         return _build_v1(
             plan, params, version, region, cred, profile, timestamp, nonce, extra_headers
         )
-    return _build_tc3(plan, params, cred, opts, timestamp, extra_headers)
+    return _build_tc3(plan, params, region, cred, opts, timestamp, extra_headers)
 
 
 class _Plan:
-    """What every request with the same names, profile, options and host shares.
+    """What every request with the same action, service, version, profile, options and host shares.
 
     Made once, with every check of those inputs, and kept in ``_PLANS``: a
     client sends the same action of the same service thousands of times, and
-    only the params, headers, credential and clock differ between them.
+    only the params, headers, region, credential and clock differ between
+    them. The region is left out so that a client used in many regions keeps
+    one plan per action (a plan is about a kilobyte).
     """
 
     __slots__ = (
-        "action", "canonical_head", "endpoint", "header_block", "headers", "headers_token",
-        "method", "profile", "request_client", "scopes", "service", "signed_headers",
-        "unsigned", "url", "v1",
+        "action", "canonical_head", "endpoint", "header_block", "headers", "method",
+        "profile", "request_client", "scopes", "service", "signed_headers", "unsigned",
+        "url", "v1",
     )  # fmt: skip
 
     def __init__(
@@ -597,12 +614,11 @@ class _Plan:
         action: str,
         service: str,
         version: str,
-        region: str,
         profile: ClientProfile,
         opts: RequestOptions,
         host: Optional[str],
     ) -> None:
-        _check_names(action, service, version, region)
+        _check_names(action, service, version)
         action = action[0].upper() + action[1:]
         http = profile.httpProfile
         method = http.reqMethod
@@ -646,16 +662,13 @@ class _Plan:
         }
         if self.unsigned:
             headers["X-TC-Content-SHA256"] = "UNSIGNED-PAYLOAD"
-        if region:
-            headers["X-TC-Region"] = region
-        # Two templates, so that the order of the names is as before either way.
-        with_token = dict(headers)
-        with_token["X-TC-Token"] = ""
-        for template in (headers, with_token):
-            template["X-TC-Language"] = profile.language
-            template["Authorization"] = "SKIP" if opts.skip_sign else ""
+        # Set for each request, or removed when it has none (the names keep
+        # their order either way).
+        headers["X-TC-Region"] = ""
+        headers["X-TC-Token"] = ""
+        headers["X-TC-Language"] = profile.language
+        headers["Authorization"] = "SKIP" if opts.skip_sign else ""
         self.headers = headers
-        self.headers_token = with_token
         sign_action = profile.sign_action
         self.signed_headers = _SIGNED_WITH_ACTION if sign_action else _SIGNED_HEADERS
         self.header_block = _header_block(content_type, endpoint, action, sign_action)
@@ -730,6 +743,7 @@ def _merge(extra: Dict[str, str], computed: Dict[str, str]) -> Mapping[str, str]
 def _build_tc3(
     plan: _Plan,
     params: Optional[Mapping[str, Any]],
+    region: str,
     cred: Credential,
     opts: RequestOptions,
     timestamp: int,
@@ -758,10 +772,16 @@ def _build_tc3(
     # Into _check_headers's own dict, after the caller's (reserved names
     # already dropped): the signed names win, and no second dict is made.
     headers = extra
-    headers.update(plan.headers_token if token else plan.headers)
+    headers.update(plan.headers)
     headers["X-TC-Timestamp"] = str(timestamp)
+    if region:
+        headers["X-TC-Region"] = region
+    else:
+        del headers["X-TC-Region"]
     if token:
         headers["X-TC-Token"] = token
+    else:
+        del headers["X-TC-Token"]
     if content_type is not None:
         headers["Content-Type"] = content_type
     if not opts.skip_sign:

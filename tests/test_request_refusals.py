@@ -280,3 +280,31 @@ def test_reserved_names_are_dropped_in_any_spelling_every_time() -> None:
         lowered = [n.lower() for n in prepared.headers]
         assert lowered.count("x-tc-timestamp") == 1
         assert lowered.count("x-tc-action") == 1
+
+
+def test_one_plan_serves_every_region_and_each_request_names_its_own() -> None:
+    """A client's action keeps one plan whatever the region; every request still carries
+    (and is signed with) its own region, a token only when it has one, and a bad region
+    is refused even when the plan is already there."""
+    from tcfunc import request
+
+    profile = tcfunc.ClientProfile(httpProfile=tcfunc.HttpProfile(endpoint="cvm.example.com"))
+    plain = tcfunc.Credential("AKIDplain0001", SECRET_KEY)
+    regions = ["", "ap-guangzhou", "ap-shanghai", "na-siliconvalley"]
+    for region, cred in zip(regions * 2, [plain] * 4 + [CRED] * 4):
+        prepared = _call(region=region, profile=profile, credential=cred)
+        headers = prepared.headers
+        assert headers.get("X-TC-Region") == (region or None)
+        assert headers.get("X-TC-Token") == cred.token
+        verified = tcfunc.verify_request(
+            prepared.method, prepared.url, dict(headers), prepared.body,
+            lookup_secret=lambda _id: SECRET_KEY, now=1_700_000_000,
+        )  # fmt: skip
+        assert (verified.region or "") == region
+    plans = [k for k in request._PLANS if k[:3] == ("DescribeInstances", "cvm", "2017-03-12")]
+    assert len([k for k in plans if k[4] == id(profile)]) == 1
+    for bad in ("ap guangzhou", "AP-GUANGZHOU", "ap-guangzhou\n", ["ap-guangzhou"]):
+        with pytest.raises(TencentCloudSDKException) as excinfo:
+            _call(region=bad, profile=profile)
+        assert excinfo.value.get_code() == "ClientError"
+        assert "region" in (excinfo.value.get_message() or "")
