@@ -19,6 +19,10 @@ the code before the cut. Set ``TCFUNC_BENCH_OLD_TREE`` to a checkout of the
 older code (``git worktree add /tmp/cold-old c2898cc``) to time it in the
 same run (its ``tcfunc`` is put first on ``PYTHONPATH``); without it the
 own-share goal is judged against the 42 ms the issue measured.
+
+A last row, read offline from this environment, is the installed size of
+each side with its runtime dependencies (the files the distributions
+installed, bytecode caches left out).
 """
 
 from __future__ import annotations
@@ -308,4 +312,72 @@ def run() -> List[Row]:
         + "; 5 untimed runs each"
     )
     rows.append(row)
+    rows.append(footprint_row())
     return rows
+
+
+# What `pip install` brings for each side: the package and its runtime
+# dependencies (the official common package needs requests, and requests its four).
+TCFUNC_DISTS = ("tcfunc", "attrs", "urllib3")
+OFFICIAL_DISTS = (
+    "tencentcloud-sdk-python-common",
+    "requests",
+    "urllib3",
+    "idna",
+    "charset-normalizer",
+    "certifi",
+)
+
+
+def installed_bytes(dist_name: str) -> int:
+    """Bytes of a distribution's installed files, bytecode caches left out (as pip writes them).
+
+    Read from the environment this runs in, offline: the files its RECORD
+    lists. tcfunc is installed editable here, so its files are the package
+    directory's sources, which is what its wheel installs.
+    """
+    from importlib import metadata, util
+    from pathlib import Path
+
+    if dist_name == "tcfunc":
+        spec = util.find_spec("tcfunc")
+        assert spec is not None
+        assert spec.origin is not None
+        root = Path(spec.origin).parent
+        return sum(
+            f.stat().st_size
+            for f in root.rglob("*")
+            if f.is_file() and "__pycache__" not in f.parts
+        )
+    dist = metadata.distribution(dist_name)
+    total = 0
+    for entry in dist.files or ():
+        if "__pycache__" in entry.parts:
+            continue
+        path = Path(str(dist.locate_file(entry)))
+        if path.is_file():
+            total += path.stat().st_size
+    return total
+
+
+def footprint_row() -> Row:
+    """Installed size with dependencies, tcfunc's against the official common package's."""
+    ours = sum(installed_bytes(name) for name in TCFUNC_DISTS)
+    theirs = sum(installed_bytes(name) for name in OFFICIAL_DISTS)
+    row = Row(
+        "cold",
+        "installed size with runtime dependencies (files, no bytecode caches)",
+        MIB,
+        "tcfunc + attrs + urllib3",
+        Stats.of([float(ours)]),
+        "official common + requests + its dependencies",
+        Stats.of([float(theirs)]),
+        ratio=Stats.of([ours / theirs]),
+    )
+    row.notes.append(
+        "from the files installed in this environment: "
+        + ", ".join(f"{name} {MIB.fmt(installed_bytes(name))}" for name in TCFUNC_DISTS)
+        + " against "
+        + ", ".join(f"{name} {MIB.fmt(installed_bytes(name))}" for name in OFFICIAL_DISTS)
+    )
+    return row
