@@ -94,7 +94,12 @@ if TYPE_CHECKING:
 __all__ = ["AbstractClient", "ModelLike", "ResponseModelLike", "CommonClient"]
 
 _TRACE_HEADER = "X-TC-TraceId"
-_bits = random.getrandbits
+# A generator of the client's own: an application's random.seed() (common in
+# tests and simulations) must not make two processes send the same trace ids.
+_trace_rng = random.Random()
+if hasattr(os, "register_at_fork"):  # a forked child draws its own sequence
+    os.register_at_fork(after_in_child=_trace_rng.seed)
+_bits = _trace_rng.getrandbits
 _SSE_MODES = (False, True, "auto")
 
 R = TypeVar("R", bound="ResponseModelLike")
@@ -144,9 +149,10 @@ _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 def _trace_id() -> str:
     """A version 4 UUID string for ``X-TC-TraceId``, one per call.
 
-    A trace id only has to be unique, not unguessable: it comes from the
-    ``random`` module's generator (seeded from the OS, reseeded in a forked
-    child), which saves the system call of ``os.urandom`` on every call.
+    A trace id only has to be unique, not unguessable: it comes from a
+    ``random.Random`` of tcfunc's own (seeded from the OS, reseeded in a
+    forked child, untouched by ``random.seed``), which saves the system call
+    of ``os.urandom`` on every call.
     """
     h = "%032x" % ((_bits(128) & _UUID_CLEAR) | _UUID_SET)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

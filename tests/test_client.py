@@ -292,6 +292,51 @@ def test_trace_id_is_added_when_missing() -> None:
     assert len(ids[0] or "") == 36
 
 
+def test_trace_ids_are_version_4_uuids_that_random_seed_does_not_repeat() -> None:
+    """The ids are RFC 4122 version 4, and an application seeding the random module (as
+    two worker processes may, alike) does not make the client send the same ids again."""
+    import random
+    import uuid
+
+    fake = FakeTransport(strict=False)
+    client = _client(fake)
+    runs = []
+    for _ in range(2):
+        random.seed(1234)
+        for _ in range(3):
+            client.call_json("DescribeA", {})
+        runs.append([_header(r, "X-TC-TraceId") for r in fake.requests[-3:]])
+    assert not set(runs[0]) & set(runs[1])
+    for text in runs[0] + runs[1]:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+
+
+def test_a_forked_child_draws_other_trace_ids_than_its_parent() -> None:
+    """After fork the child's generator is reseeded: it does not replay the parent's ids."""
+    import os
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    from tcfunc.client import _trace_id
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send its next three ids and leave at once
+        os.close(read)
+        os.write(write, ",".join(_trace_id() for _ in range(3)).encode())
+        os._exit(0)
+    os.close(write)
+    parent = [_trace_id() for _ in range(3)]
+    with os.fdopen(read) as pipe:
+        child = pipe.read().split(",")
+    os.waitpid(pid, 0)
+    assert len(child) == 3
+    assert not set(child) & set(parent)
+
+
 def test_callers_trace_id_is_kept_in_any_case() -> None:
     """A caller's x-tc-traceid (any spelling) is sent as given, with no second one."""
     fake = FakeTransport(strict=False)
