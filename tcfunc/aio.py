@@ -113,35 +113,19 @@ class AsyncAbstractClient(_ClientCore):
         headers: Optional[Mapping[str, str]] = None,
         options: Union[RequestOptions, Mapping[str, Any], None] = None,
     ) -> Dict[str, Any]:
-        """Call ``action``; the answer's JSON document (see the sync ``call_json``)."""
-        # The driver directly, not through _document: one coroutine less per call.
+        """Call ``action``; the answer's JSON document (see the sync ``call_json``).
+
+        ``call`` is the same method, under the official SDK's name.
+        """
         document: Dict[str, Any] = await self._run(
             self._new_call(action, params, headers, options, False)
         )
         _warn_if_deprecated(document, 3)
         return document
 
-    async def call(
-        self,
-        action: str,
-        params: Optional[Mapping[str, Any]],
-        headers: Optional[Mapping[str, str]] = None,
-        options: Union[RequestOptions, Mapping[str, Any], None] = None,
-    ) -> Dict[str, Any]:
-        """The official ``call``; the decoded document, as :meth:`call_json`."""
-        return await self._document(action, params, headers, options)
-
-    async def _document(
-        self,
-        action: str,
-        params: Optional[Mapping[str, Any]],
-        headers: Optional[Mapping[str, str]],
-        options: Union[RequestOptions, Mapping[str, Any], None],
-    ) -> Dict[str, Any]:
-        document = await self._run(self._new_call(action, params, headers, options, False))
-        # stacklevel 4: this helper, call/call_json, then the caller's line.
-        _warn_if_deprecated(document, 4)
-        return cast(Dict[str, Any], document)
+    # The official name, the same coroutine (a wrapper would point the
+    # DeprecationWarning at itself instead of the caller).
+    call = call_json
 
     async def call_octet_stream(
         self,

@@ -449,22 +449,25 @@ def test_a_service_client_refuses_a_region_of_none(driver: Driver) -> None:
     assert "region" in (info.value.message or "")
 
 
-def test_a_deprecation_notice_warns_at_the_callers_line(driver: Driver, emu: ApiEmulator) -> None:
-    """An answer with DeprecatedWarning gives one DeprecationWarning pointing at the caller."""
+@pytest.mark.parametrize("style", ["call_json", "call"])
+def test_a_deprecation_notice_warns_at_the_callers_line(
+    driver: Driver, emu: ApiEmulator, style: str
+) -> None:
+    """An answer with DeprecatedWarning gives one DeprecationWarning pointing at the caller,
+    from call_json and from the official name call alike, with the document returned."""
     import warnings
 
     emu.register("cvm", "DescribeOld", lambda p: {"DeprecatedWarning": "use DescribeNew"})
     client = _cvm(driver, emu)
+    method = getattr(client, style)
 
     async def awaiting() -> Any:
-        return await client.call_json("DescribeOld", {})
+        return await method("DescribeOld", {})
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if driver.kind == "sync":
-            client.call_json("DescribeOld", {})
-        else:
-            driver.run(awaiting())
+        document = method("DescribeOld", {}) if driver.kind == "sync" else driver.run(awaiting())
+    assert document["Response"]["DeprecatedWarning"] == "use DescribeNew"
     (warning,) = [w for w in caught if issubclass(w.category, DeprecationWarning)]
     assert "use DescribeNew" in str(warning.message)
     assert warning.filename == __file__
