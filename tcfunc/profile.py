@@ -53,6 +53,11 @@ __all__ = [
 MAX_TIMEOUT = 24 * 60 * 60.0
 #: Most connections a pool may keep per host.
 MAX_POOL_SIZE = 1000
+#: Connections per host when the profile does not say: aiohttp's and httpx's
+#: own default. A smaller cap makes an asyncio fan-out queue for connections
+#: (against a real endpoint that caps the calls in flight) and a larger
+#: thread pool discard them; a pool only opens what concurrent calls use.
+DEFAULT_POOL_SIZE = 100
 #: Default bound of a decoded answer's size: far above the API's largest
 #: answers (a few MiB), far below what would hurt a small container.
 DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
@@ -243,8 +248,8 @@ class HttpProfile(FrozenValue):
             store.
         apigw_endpoint: send to this API-gateway host instead (signed for the
             normal endpoint, as the official SDK does).
-        pool_size: connections kept per host, 1 to 1000 (default 16); size it
-            to your thread pool.
+        pool_size: connections kept per host, 1 to 1000 (default 100); at
+            least the threads or tasks that call one host at once.
         connectTimeout: keyword only; seconds allowed for connecting (TCP,
             proxy tunnel, TLS handshake) within the deadline. Default None:
             connecting may use the whole ``reqTimeout``.
@@ -296,7 +301,7 @@ class HttpProfile(FrozenValue):
         rootDomain: Optional[str] = "tencentcloudapi.com",
         certification: Union[str, bool, None] = None,
         apigw_endpoint: Optional[str] = None,
-        pool_size: int = 16,
+        pool_size: int = DEFAULT_POOL_SIZE,
         *,
         connectTimeout: Union[int, float, None] = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,

@@ -308,6 +308,46 @@ def test_pool_size_caps_connections_per_host() -> None:
         assert server.connections == 2
 
 
+def test_the_default_pool_lets_a_fan_out_run_at_once() -> None:
+    """The default pool_size (100) gives 40 concurrent slow calls to one host 40
+    connections: none queues behind another (the old default, 16, made 24 wait)."""
+    assert tcfunc.HttpProfile().pool_size == 100
+    with MisbehavingServer(dribbled_body(json_body(), every=0.02, size=8)) as server:
+        request = prepared(server.endpoint)
+
+        async def fan_out() -> None:
+            t = transport()
+            responses = await asyncio.gather(*(t.send(request, 10) for _ in range(40)))
+            assert all(r.status == 200 for r in responses)
+            await t.aclose()
+
+        run(fan_out)
+        assert len(server.requests) == 40
+        assert server.connections == 40
+
+
+def test_answers_are_read_in_64_kib_pieces_and_arrive_whole() -> None:
+    """A plain connection reads into 64 KiB buffers, not asyncio's 256 KiB ones (which
+    glibc maps and unmaps for every answer); a 3 MiB answer still arrives whole."""
+    big = json_body({"Blob": "x" * (3 * MIB)})
+    with MisbehavingServer(answer(big)) as server:
+        request = prepared(server.endpoint)
+
+        async def read_one() -> List[int]:
+            t = transport()
+            body = await (await t.send(request, 10)).read()
+            assert body == big
+            sizes = [
+                proto.transport.max_size
+                for pooled in t._session.connector._conns.values()
+                for proto, _ in pooled
+            ]
+            await t.aclose()
+            return sizes
+
+        assert run(read_one) == [64 * 1024]
+
+
 def test_pre_conn_pool_size_connects_ahead_of_the_calls() -> None:
     """pre_conn_pool_size=3: three connections open in the background on a host's first use,
     and three concurrent calls after it find them (no new connection)."""

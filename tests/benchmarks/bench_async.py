@@ -7,7 +7,7 @@ inverse of throughput). The sides take turns round by round (interleaved,
 after warm-ups), all against the fast server in ``_server.py``:
 
 * ``tcfunc``: ``tcfunc.aio.AsyncCommonClient.call_json`` (default profile,
-  so the aiohttp transport and its ``pool_size`` of 16 connections);
+  so the aiohttp transport and its default ``pool_size``, 100 connections);
 * ``official``: the official async client,
   ``tencentcloud.common.common_client_async.CommonClient.call_and_deserialize``
   (httpx), keep-alive on;
@@ -230,7 +230,7 @@ def rows(
     row2.notes.append(
         "raw aiohttp: a default ClientSession (up to 100 connections) POSTing tcfunc's "
         "prepared request and reading the body; tcfunc's client prepares, signs and parses "
-        "every call on its default pool of 16 connections"
+        f"every call on its default pool of {tcfunc.HttpProfile().pool_size} connections"
     )
     out = [row1, row2]
     if subject == "tcfunc":
