@@ -8,7 +8,8 @@ value and is resumed with the result, or has the effect's
 
 - :class:`GetCredential` -> the credential snapshot (``None`` for an unsigned call);
 - :class:`Send` -> the transport's response object (status and headers read);
-- :class:`ReadBody` -> that response's whole body;
+- :class:`ReadBody` -> that response's whole body (asked only when the
+  response's ``loaded`` attribute does not hold it already);
 - :class:`Sleep` -> nothing, after waiting.
 
 The sync client performs them with its transport, ``time.sleep`` and the
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Dict, Generator, Mapping, Optional, Union
 from ._credential import Credential
 from ._retry_rules import is_safe_to_repeat
 from .errors import TencentCloudSDKException
-from .request import RequestOptions, prepare_request
+from .request import RequestOptions, _check_headers, _prepare
 from .response import HTTP_STATUS_ERROR, PARSE_JSON_ERROR, _media, _parse
 
 if TYPE_CHECKING:
@@ -96,9 +97,14 @@ Flow = Generator[Effect, Any, Any]
 
 
 class Call:
-    """One call's inputs, checked once: what every attempt of it sends."""
+    """One call's inputs, checked once: what every attempt of it sends.
 
-    __slots__ = ("action", "headers", "options", "params", "safe", "stream")
+    ``checked`` is the headers once :func:`~tcfunc.request._check_headers`
+    has passed them (None until the first attempt checks them; a call whose
+    only header is tcfunc's own trace id starts with it set).
+    """
+
+    __slots__ = ("action", "checked", "headers", "options", "params", "stream")
 
     def __init__(
         self,
@@ -107,13 +113,20 @@ class Call:
         headers: Mapping[str, str],
         options: RequestOptions,
         stream: bool,
+        checked: Optional[Dict[str, str]] = None,
     ) -> None:
         self.action = action
         self.params = params
         self.headers = headers
         self.options = options
         self.stream = stream
-        self.safe = is_safe_to_repeat(action, params)
+        self.checked = checked
+
+    @property
+    def safe(self) -> bool:
+        """Whether the retry policy may send it again after it may have arrived."""
+        # Asked only after a failure: most calls never pay for it.
+        return is_safe_to_repeat(self.action, self.params)
 
 
 def counts_as_success(error: TencentCloudSDKException) -> bool:
@@ -190,27 +203,33 @@ def attempt_flow(
             generation, use_backup = breaker.before_request()
             if use_backup:
                 host = core._backup_host
-        timestamp, offset = core._skew.timestamp(core._clock())
-        headers = call.headers
+        # The skew holder's offset, read once: learn() compares with it.
+        offset = core._skew.offset
+        timestamp = int(core._clock() + offset)
+        checked = call.checked
+        if checked is None:
+            checked = call.checked = _check_headers(call.headers)
+        # A copy each attempt: the request builder takes the dict it is given.
+        headers = dict(checked)
         if hooks.request_headers:
             assert info is not None
             extra = hooks.extra_headers(info)
             if extra:
-                merged = dict(extra)
+                merged = _check_headers(extra)
                 merged.update(headers)  # the caller's own headers win
                 headers = merged
-        prepared = prepare_request(
+        prepared = _prepare(
             call.action,
             call.params,
-            service=core._service,
-            version=core._apiVersion,
-            region=core.region,
-            credential=credential,
-            profile=core.profile,
-            timestamp=timestamp,
-            headers=headers,
-            options=options,
-            host=host,
+            core._service,
+            core._apiVersion,
+            core.region,
+            credential,
+            core.profile,
+            timestamp,
+            headers,
+            options,
+            host,
         )
         # One level check an attempt: most clients never log at DEBUG.
         debug = log.log.isEnabledFor(_DEBUG)
@@ -235,7 +254,10 @@ def attempt_flow(
                 if debug:
                     log.response(200, answer_headers, "<event stream>")
                 return response
-            body = yield ReadBody(response)
+            # A transport that read the body already (all but streams) is not asked again.
+            body = getattr(response, "loaded", None)
+            if body is None:
+                body = yield ReadBody(response)
         except TencentCloudSDKException as exc:
             if breaker is not None:
                 breaker.after_request(generation, False)

@@ -273,7 +273,9 @@ class _ClientCore:
         if not isinstance(action, str) or not action:
             fail("ClientError", "action must be a non-empty string")
         if headers is None and options is None:  # most calls
-            return Call(action, params, {_TRACE_HEADER: _trace_id()}, _NO_OPTIONS, stream)
+            # The one header is tcfunc's own: nothing to check.
+            trace = {_TRACE_HEADER: _trace_id()}
+            return Call(action, params, trace, _NO_OPTIONS, stream, trace)
         # A dict of options, checked without typing.Mapping's slow isinstance (every call).
         if (
             options is not None
@@ -670,7 +672,9 @@ class AbstractClient(_ClientCore):
 
 
 def _warn_if_deprecated(document: Any, stacklevel: int) -> None:
-    if isinstance(document, dict):
+    # Every answer passes here: the plain one leaves after one lookup.
+    response = document.get("Response") if type(document) is dict else None
+    if type(response) is dict and "DeprecatedWarning" in response:
         notice = deprecation_notice(document)
         if notice is not None:
             # The application's filters decide whether it shows; the official

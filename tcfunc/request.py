@@ -273,6 +273,7 @@ def _check_region(region: Any) -> None:
 
 
 def _check_headers(headers: Optional[Mapping[str, str]]) -> Dict[str, str]:
+    """A new dict of the caller's headers, checked, without the names the builder owns."""
     if not headers:
         if headers is not None and not isinstance(headers, abc.Mapping):
             fail("ClientError", "headers must be a dict of str to str")
@@ -324,6 +325,7 @@ def _credential_for(credential: Optional[Credential], skip_sign: bool) -> Creden
 
 
 _DAY = 86400
+_sha256 = hashlib.sha256
 _MAX_TIMESTAMP = 253402300800  # 10000-01-01T00:00:00Z: the date must have four digits
 _date_cache: Dict[int, str] = {}
 
@@ -549,8 +551,33 @@ def prepare_request(
             message that never contains a secret; ``InvalidCredential`` when a
             signed request has no credential.
     """
+    return _prepare(
+        action, params, service, version, region, credential, profile, timestamp,
+        _check_headers(headers), options, host, nonce,
+    )  # fmt: skip
+
+
+def _prepare(
+    action: str,
+    params: Optional[Mapping[str, Any]],
+    service: str,
+    version: str,
+    region: Optional[str],
+    credential: Optional[Credential],
+    profile: Optional[ClientProfile],
+    timestamp: Optional[int],
+    extra_headers: Dict[str, str],
+    options: Union[RequestOptions, Mapping[str, Any], None],
+    host: Optional[str],
+    nonce: Optional[int] = None,
+) -> PreparedRequest:
+    """:func:`prepare_request` with the headers already checked: ``extra_headers``
+    is :func:`_check_headers`'s dict (or a copy of one), which the request takes."""
     profile = _DEFAULT_PROFILE if profile is None else profile
-    opts = _NO_OPTIONS if options is None else RequestOptions.coerce(options)
+    if type(options) is RequestOptions:  # the call flow's, already coerced
+        opts = options
+    else:
+        opts = _NO_OPTIONS if options is None else RequestOptions.coerce(options)
     if region is None:
         region = ""
     # Not the region: one plan serves a client's action in every region.
@@ -569,8 +596,8 @@ def prepare_request(
         if len(_PLANS) >= _PLAN_LIMIT:
             _PLANS.clear()
         _PLANS[key] = plan
-    _check_region(region)
-    extra_headers = _check_headers(headers)
+    if type(region) is not str or region not in _VALID_REGIONS:
+        _check_region(region)
     if timestamp is None:
         timestamp = int(time.time())
     elif type(timestamp) is not int or not 0 <= timestamp < _MAX_TIMESTAMP:
@@ -585,7 +612,9 @@ def prepare_request(
                 "ClientError",
                 "octet-stream requests carry their data in the body; params must be empty",
             )
-    cred = _credential_for(credential, opts.skip_sign)
+    cred = credential
+    if type(cred) is not Credential:
+        cred = _credential_for(credential, opts.skip_sign)
     if plan.v1:
         return _build_v1(
             plan, params, version, region, cred, profile, timestamp, nonce, extra_headers
@@ -785,8 +814,8 @@ def _build_tc3(
     if content_type is not None:
         headers["Content-Type"] = content_type
     if not opts.skip_sign:
-        date, scope = plan.scope(timestamp)
-        payload_hash = signing.sha256_hex(b"UNSIGNED-PAYLOAD" if plan.unsigned else body)
+        date, scope = plan.scopes.get(timestamp // _DAY) or plan.scope(timestamp)
+        payload_hash = _sha256(b"UNSIGNED-PAYLOAD" if plan.unsigned else body).hexdigest()
         if content_type is None and not query:
             canonical = plan.canonical_head + payload_hash
         else:
@@ -799,7 +828,8 @@ def _build_tc3(
                 method, "/", query, block, plan.signed_headers, payload_hash
             )
         to_sign = signing.string_to_sign(timestamp, scope, canonical)
-        signature = signing.sign_tc3(cred.secret_key, date, plan.service, to_sign)
+        key = signing._signing_key(cred.secret_key, date, plan.service)
+        signature = key.sign(to_sign.encode("utf-8"))
         headers["Authorization"] = signing.authorization_header(
             cred.secret_id, scope, plan.signed_headers, signature
         )

@@ -66,7 +66,8 @@ _MEDIA_LIMIT = 64
 
 
 def _media(headers: Mapping[str, str]) -> Tuple[str, Optional[str]]:
-    value = header_value(headers, "Content-Type") or ""
+    # The transports' header mappings answer any case at once.
+    value = headers.get("Content-Type") or header_value(headers, "Content-Type") or ""
     found = _MEDIA.get(value)
     if found is not None:
         return found

@@ -176,7 +176,7 @@ def credential_scope(date: str, service: str) -> str:
 
 def string_to_sign(timestamp: int, scope: str, canonical_request_text: str) -> str:
     """The TC3 string to sign for a canonical request."""
-    digest = sha256_hex(canonical_request_text.encode("utf-8"))
+    digest = hashlib.sha256(canonical_request_text.encode("utf-8")).hexdigest()
     return f"{TC3_ALGORITHM}\n{timestamp}\n{scope}\n{digest}"
 
 

@@ -197,6 +197,11 @@ class HttpResponse:
         """The whole body (read on first use)."""
         return self.read()
 
+    @property
+    def loaded(self) -> Optional[bytes]:
+        """The whole body if it is known already (None while it is still to be read)."""
+        return self._body
+
     def read(self) -> bytes:
         """The whole body; a streamed body is read to its end and the response closed."""
         if self._body is None:
@@ -268,6 +273,11 @@ class AsyncHttpResponse:
         self._body = body if body is not None or chunks is not None else b""
         self._chunks = chunks
         self._closer = close
+
+    @property
+    def loaded(self) -> Optional[bytes]:
+        """The whole body if it is known already (None while it is still to be read)."""
+        return self._body
 
     async def read(self) -> bytes:
         """The whole body; a streamed body is read to its end and the response closed."""
