@@ -462,6 +462,64 @@ def test_a_dribbled_body_is_bounded_by_the_timeout() -> None:
     assert 0.5 < took < 1.5
 
 
+def test_sends_that_share_a_timeout_each_end_at_their_own_deadline() -> None:
+    """One timer serves the sends of one timeout: three stalled sends started 0.15 s
+    apart with a 0.4 s timeout each fail 0.4 s after their own start, not all at the
+    first one's deadline, and a quick send among them ends normally."""
+    with MisbehavingServer(stall(3.0)) as slow, MisbehavingServer(answer(json_body())) as fast:
+        stalled, quick = prepared(slow.endpoint), prepared(fast.endpoint)
+
+        async def scenario() -> Tuple[List[float], int]:
+            t = transport()
+            loop = asyncio.get_running_loop()
+
+            async def stalled_send(delay: float) -> float:
+                await asyncio.sleep(delay)
+                began = loop.time()
+                with pytest.raises(NetworkError):
+                    await t.send(stalled, 0.4)
+                return loop.time() - began
+
+            async def quick_send() -> int:
+                await asyncio.sleep(0.05)
+                return (await t.send(quick, 0.4)).status
+
+            *took, status = await asyncio.gather(
+                stalled_send(0.0), stalled_send(0.15), stalled_send(0.3), quick_send()
+            )
+            await t.aclose()
+            return took, status
+
+        took, status = run(scenario)
+    assert status == 200
+    assert all(0.39 <= each < 0.7 for each in took), took
+
+
+def test_deadline_entries_of_ended_sends_do_not_pile_up() -> None:
+    """Behind one long wait, thousands of sends that ended leave a bounded queue, and the
+    long wait still expires on time."""
+    from tcfunc._aiohttp import _Deadlines
+
+    async def scenario() -> Tuple[int, bool, bool]:
+        loop = asyncio.get_running_loop()
+        deadlines = _Deadlines(loop, 0.2)
+        sleeper = asyncio.ensure_future(asyncio.sleep(5))
+        slow = deadlines.start(sleeper)
+        current = asyncio.current_task()
+        assert current is not None
+        longest = 0
+        for _ in range(5000):
+            deadlines.start(current).cancel()
+            longest = max(longest, len(deadlines._queue))
+        with contextlib.suppress(asyncio.CancelledError):
+            await sleeper
+        return longest, slow.fired, deadlines.idle
+
+    longest, fired, idle = run(scenario)
+    assert longest <= 2 + 64 + 2
+    assert fired and idle
+
+
 def test_dribbled_headers_are_bounded_by_the_timeout() -> None:
     """Headers dribbled one byte per 0.1 s fail after the 0.6 s timeout."""
     with MisbehavingServer(dribbled_head(json_body(), every=0.1)) as server:
