@@ -154,7 +154,7 @@ def _trace_id() -> str:
     forked child, untouched by ``random.seed``), which saves the system call
     of ``os.urandom`` on every call.
     """
-    h = "%032x" % ((_bits(128) & _UUID_CLEAR) | _UUID_SET)
+    h = ((_bits(128) & _UUID_CLEAR) | _UUID_SET).to_bytes(16, "big").hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
