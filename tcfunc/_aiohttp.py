@@ -601,7 +601,14 @@ class AiohttpTransport:
                     chunks=self._stream(resp, host, timeout),
                     close=_closer(resp),
                 )
-            data = await self._read(resp, host)
+            # The usual answer (a length, not encoded, not too large) read
+            # here, without _read's coroutine; _read has the other cases.
+            length = resp.content_length
+            plain = "Content-Encoding" not in resp.headers
+            if plain and length is not None and length <= self._limit:
+                data = await resp.read()
+            else:
+                data = await self._read(resp, host)
             expiry.cancel()
             return AsyncHttpResponse(resp.status, resp.headers, data)
         except asyncio.CancelledError:
