@@ -203,9 +203,7 @@ def attempt_flow(
             generation, use_backup = breaker.before_request()
             if use_backup:
                 host = core._backup_host
-        # The skew holder's offset, read once: learn() compares with it.
-        offset = core._skew.offset
-        timestamp = int(core._clock() + offset)
+        timestamp, offset = core._skew.timestamp(core._clock())
         checked = call.checked
         if checked is None:
             checked = call.checked = _check_headers(call.headers)

@@ -36,11 +36,7 @@ def server_time(headers: Mapping[str, str]) -> Optional[float]:
 
 
 class ClockSkew:
-    """Seconds to add to the local clock when signing, learnt from refusals.
-
-    A signer reads ``offset`` once and signs with ``int(now + offset)``;
-    :meth:`learn` is then told the offset that attempt used.
-    """
+    """Seconds to add to the local clock when signing, learnt from refusals."""
 
     __slots__ = ("_lock", "offset")
 
@@ -48,6 +44,11 @@ class ClockSkew:
         # A float store is atomic; writers also take the lock.
         self.offset = 0.0
         self._lock = threading.Lock()
+
+    def timestamp(self, now: float) -> Tuple[int, float]:
+        """``(timestamp to sign with, offset it used)`` for the local time ``now``."""
+        offset = self.offset
+        return int(now + offset), offset
 
     def learn(
         self, headers: Mapping[str, str], signed: int, offset: float, now: float
