@@ -492,7 +492,7 @@ def test_sends_that_share_a_timeout_each_end_at_their_own_deadline() -> None:
 
         took, status = run(scenario)
     assert status == 200
-    assert all(0.39 <= each < 0.7 for each in took), took
+    assert all(0.39 <= each < 1.0 for each in took), took
 
 
 def test_deadline_entries_of_ended_sends_do_not_pile_up() -> None:
