@@ -292,38 +292,27 @@ def test_connections_have_tcp_nodelay() -> None:
         assert run(nodelay) == 1
 
 
-def test_pool_size_caps_connections_per_host() -> None:
-    """With pool_size=2, six concurrent calls share at most two connections."""
-    with MisbehavingServer(dribbled_body(json_body(), every=0.02, size=8)) as server:
-        request = prepared(server.endpoint)
-
-        async def six() -> None:
-            t = transport(pool_size=2)
-            responses = await asyncio.gather(*(t.send(request, 5) for _ in range(6)))
-            assert all(r.status == 200 for r in responses)
-            await t.aclose()
-
-        run(six)
-        assert len(server.requests) == 6
-        assert server.connections == 2
-
-
-def test_the_default_pool_lets_a_fan_out_run_at_once() -> None:
-    """The default pool_size (100) gives 40 concurrent slow calls to one host 40
-    connections: none queues behind another (the old default, 16, made 24 wait)."""
-    assert tcfunc.HttpProfile().pool_size == 100
+@pytest.mark.parametrize(
+    ("kw", "calls", "connections"),
+    [({"pool_size": 2}, 6, 2), ({}, 40, 40)],
+    ids=["pool_size=2", "default"],
+)
+def test_pool_size_caps_connections_per_host(kw: dict, calls: int, connections: int) -> None:
+    """Concurrent slow calls to one host share at most pool_size connections: six share two
+    with pool_size=2, and by default (100) forty get forty, none queued behind another (the
+    old default, 16, made 24 wait)."""
     with MisbehavingServer(dribbled_body(json_body(), every=0.02, size=8)) as server:
         request = prepared(server.endpoint)
 
         async def fan_out() -> None:
-            t = transport()
-            responses = await asyncio.gather(*(t.send(request, 10) for _ in range(40)))
+            t = transport(**kw)
+            responses = await asyncio.gather(*(t.send(request, 10) for _ in range(calls)))
             assert all(r.status == 200 for r in responses)
             await t.aclose()
 
         run(fan_out)
-        assert len(server.requests) == 40
-        assert server.connections == 40
+        assert len(server.requests) == calls
+        assert server.connections == connections
 
 
 def test_answers_are_read_in_64_kib_pieces_and_arrive_whole() -> None:
